@@ -1,0 +1,143 @@
+"""The ``zlint`` command line.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import click
+
+from . import __version__
+from .config import ConfigError, apply_overrides, resolve_config
+from .report import OUTPUT_FORMATS, REPORTERS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split(values: Tuple[str, ...]) -> Tuple[str, ...]:
+    out: List[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"zlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zlint")
+def cli() -> None:
+    """zlint finds forward-time mutation of nested submodule state in PyTorch model code."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma separated); replaces the default set.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to exclude.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml instead of searching for one.")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How to print findings (default: text).")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line.")
+def check(
+    paths: Tuple[Path, ...],
+    select: Tuple[str, ...],
+    extend_select: Tuple[str, ...],
+    ignore: Tuple[str, ...],
+    exclude: Tuple[str, ...],
+    config_file: Optional[Path],
+    output_format: Optional[str],
+    output_file: Optional[Path],
+    exit_zero: bool,
+    quiet: bool,
+) -> None:
+    """Check PATHS (default: the current directory) and report findings."""
+    from .runner import check_paths
+
+    targets = list(paths) or [Path(".")]
+    try:
+        config = resolve_config(targets, config_file)
+        apply_overrides(config, _split(select), _split(extend_select), _split(ignore), _split(exclude))
+        result = check_paths(targets, config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.files_checked == 0:
+        click.echo("warning: no Python files found under the given paths", err=True)
+    reporter = REPORTERS[output_format or "text"]
+    options = {"quiet": quiet}
+    if output_file is not None:
+        try:
+            with output_file.open("w", encoding="utf-8") as handle:
+                reporter(result, handle, options)
+        except OSError as exc:
+            _fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    else:
+        reporter(result, click.get_text_stream("stdout"), options)
+    for error in result.internal_errors:
+        click.echo(f"error: internal error in {error.rule} while checking {error.path}: {error.message}", err=True)
+    if result.internal_errors:
+        sys.exit(EXIT_ERROR)
+    if result.findings and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print the documentation of RULE (a code such as ZL001, or its name)."""
+    from rules import lookup
+
+    found = lookup(rule)
+    if found is None:
+        _fail(f"unknown rule `{rule}`; `zlint rules` lists them")
+        return
+    click.echo(f"# {found.name} ({found.code})\n")
+    fix = "Fix is available." if found.fixable else "No fix is available."
+    default = "On by default." if found.default_enabled else "Off by default; enable it with --select."
+    click.echo(f"{default} {fix}\n")
+    click.echo(found.docs())
+
+
+@cli.command(name="rules")
+def list_rules() -> None:
+    """List every rule with its name and fixability."""
+    from rules import ALL_RULES
+
+    rows = [("Code", "Name", "Fix", "Default", "Summary")]
+    for rule in ALL_RULES:
+        rows.append((rule.code, rule.name, "yes" if rule.fixable else "no", "on" if rule.default_enabled else "off", rule.summary()))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="zlint", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("zlint: interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # last line of defence: no tracebacks for users
+        if os.environ.get("ZLINT_DEBUG"):
+            raise
+        click.echo(f"zlint: internal error: {type(exc).__name__}: {exc} (set ZLINT_DEBUG=1 for a traceback)", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

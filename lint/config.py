@@ -1,0 +1,192 @@
+"""``[tool.zlint]`` in pyproject.toml: discovery, validation and defaults."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on older interpreters
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; exit code 2."""
+
+
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d", ".pytype",
+    ".ruff_cache", ".svn", ".tox", ".venv", ".zlint_cache", "__pypackages__", "_build",
+    "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+)
+
+DEFAULT_PARAMETER_TEMPLATE = "{attr}_override"
+
+
+@dataclass
+class Config:
+    """Settings after merging pyproject.toml with command-line options."""
+
+    project_root: Path
+    config_file: Optional[Path] = None
+    select: Optional[List[str]] = None  # None: the rules that are on by default
+    extend_select: List[str] = field(default_factory=list)
+    ignore: List[str] = field(default_factory=list)
+    exclude: List[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: List[str] = field(default_factory=list)
+    per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    respect_gitignore: bool = True
+    src: List[Path] = field(default_factory=list)
+    parameter_template: str = DEFAULT_PARAMETER_TEMPLATE
+
+    def all_excludes(self) -> List[str]:
+        return list(self.exclude) + list(self.extend_exclude)
+
+
+def _string_list(key: str, value, where: Path) -> List[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+    return list(value)
+
+
+def _parse_per_file_ignores(value, where: Path) -> Dict[str, List[str]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
+    return {pattern: _string_list(f"per-file-ignores.{pattern}", codes, where) for pattern, codes in value.items()}
+
+
+def _parse_bool(key: str, value, where: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: `{key}` must be true or false, got {value!r}")
+    return value
+
+
+def _parse_template(value, where: Path) -> str:
+    if not isinstance(value, str) or "{attr}" not in value:
+        raise ConfigError(f"{where}: `fix.parameter-template` must be a string containing {{attr}}, got {value!r}")
+    probe = value.replace("{attr}", "flag")
+    if not probe.isidentifier():
+        raise ConfigError(f"{where}: `fix.parameter-template` must produce an identifier, got {value!r}")
+    return value
+
+
+_TOP_LEVEL_KEYS = {
+    "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores",
+    "respect-gitignore", "src", "fix",
+}
+_FIX_KEYS = {"parameter-template"}
+
+
+def load_config_file(path: Path, require_table: bool = False) -> Config:
+    root = path.parent.resolve()
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("zlint")
+        if table is None:
+            if require_table:
+                raise ConfigError(f"{path}: no [tool.zlint] table")
+            table = {}
+    else:
+        table = document
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.zlint] must be a table")
+    unknown = sorted(set(table) - _TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) in [tool.zlint]: {', '.join(unknown)}"
+            f" (expected one of: {', '.join(sorted(_TOP_LEVEL_KEYS))})"
+        )
+    config = Config(project_root=root, config_file=path)
+    if "select" in table:
+        config.select = _string_list("select", table["select"], path)
+    if "extend-select" in table:
+        config.extend_select = _string_list("extend-select", table["extend-select"], path)
+    if "ignore" in table:
+        config.ignore = _string_list("ignore", table["ignore"], path)
+    if "exclude" in table:
+        config.exclude = _string_list("exclude", table["exclude"], path)
+    if "extend-exclude" in table:
+        config.extend_exclude = _string_list("extend-exclude", table["extend-exclude"], path)
+    if "per-file-ignores" in table:
+        config.per_file_ignores = _parse_per_file_ignores(table["per-file-ignores"], path)
+    if "respect-gitignore" in table:
+        config.respect_gitignore = _parse_bool("respect-gitignore", table["respect-gitignore"], path)
+    if "src" in table:
+        config.src = [(root / entry).resolve() for entry in _string_list("src", table["src"], path)]
+    if "fix" in table:
+        fix_table = table["fix"]
+        if not isinstance(fix_table, dict):
+            raise ConfigError(f"{path}: [tool.zlint.fix] must be a table")
+        unknown_fix = sorted(set(fix_table) - _FIX_KEYS)
+        if unknown_fix:
+            raise ConfigError(f"{path}: unknown key(s) in [tool.zlint.fix]: {', '.join(unknown_fix)}")
+        if "parameter-template" in fix_table:
+            config.parameter_template = _parse_template(fix_table["parameter-template"], path)
+    return config
+
+
+def find_config_file(start: Path) -> Optional[Path]:
+    """The nearest pyproject.toml with a [tool.zlint] table, walking up from ``start``."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for directory in (current, *current.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                with candidate.open("rb") as handle:
+                    document = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot be read as TOML: {exc}") from None
+            if "zlint" in document.get("tool", {}):
+                return candidate
+    return None
+
+
+def find_project_root(start: Path) -> Path:
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for directory in (current, *current.parents):
+        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
+            return directory
+    return current
+
+
+def resolve_config(paths: Sequence[Path], explicit: Optional[Path] = None) -> Config:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return load_config_file(explicit)
+    start = paths[0] if paths else Path.cwd()
+    found = find_config_file(start)
+    if found is not None:
+        return load_config_file(found)
+    return Config(project_root=find_project_root(start))
+
+
+def apply_overrides(
+    config: Config,
+    select: Tuple[str, ...] = (),
+    extend_select: Tuple[str, ...] = (),
+    ignore: Tuple[str, ...] = (),
+    exclude: Tuple[str, ...] = (),
+) -> Config:
+    if select:
+        config.select = list(select)
+    if extend_select:
+        config.extend_select = config.extend_select + list(extend_select)
+    if ignore:
+        config.ignore = config.ignore + list(ignore)
+    if exclude:
+        config.extend_exclude = config.extend_exclude + list(exclude)
+    return config

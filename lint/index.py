@@ -1,0 +1,517 @@
+"""The project index: classes across files, which of them are modules, and their submodules.
+
+Files are loaded lazily: a checked file is parsed once, and an imported file is parsed only when
+resolving a name needs it. Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from .cst_util import (
+    all_params,
+    dotted_name,
+    first_param_name,
+    iter_statements,
+    self_attribute,
+    self_method_calls,
+    string_literal,
+)
+from .modules import ClassSummary, ModuleSummary, summarise
+from .parsing import ParsedFile, parse_path
+from .types import ContainerType, ModuleType, SubType
+
+TORCH_CONTAINERS = {
+    "torch.nn.ModuleList": "ModuleList",
+    "torch.nn.ModuleDict": "ModuleDict",
+    "torch.nn.Sequential": "Sequential",
+    "torch.nn.modules.container.ModuleList": "ModuleList",
+    "torch.nn.modules.container.ModuleDict": "ModuleDict",
+    "torch.nn.modules.container.Sequential": "Sequential",
+}
+# Names under torch.nn that are classes but not modules.
+TORCH_NN_NOT_MODULES = {"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"}
+_STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing", "abc", "enum", "dataclasses"}
+
+
+def is_torch_module_name(qualname: str) -> bool:
+    """``torch.nn.Linear``, ``torch.nn.Module``, ``torch.nn.modules.conv.Conv2d``, ..."""
+    if not qualname.startswith("torch.nn."):
+        return False
+    last = qualname.rsplit(".", 1)[-1]
+    return last[:1].isupper() and last not in TORCH_NN_NOT_MODULES
+
+
+@dataclass(frozen=True)
+class ProjectClass:
+    cls: ClassSummary
+
+
+@dataclass(frozen=True)
+class ProjectModule:
+    summary: ModuleSummary
+
+
+@dataclass(frozen=True)
+class External:
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    reason: str
+
+
+Symbol = Union[ProjectClass, ProjectModule, External, Unresolved]
+
+
+@dataclass(frozen=True)
+class SubmoduleAttr:
+    """``self.<name>`` bound to a module (or container of modules) at construction time."""
+
+    name: str
+    type: SubType
+    owner: ClassSummary
+    node: cst.CSTNode
+
+
+class ProjectIndex:
+    def __init__(self, search_roots: Sequence[Path] = ()):
+        self.search_roots: List[Path] = [Path(r).resolve() for r in search_roots]
+        self._parsed: Dict[Path, ParsedFile] = {}
+        self._summaries: Dict[Path, Optional[ModuleSummary]] = {}
+        self._by_name: Dict[str, Optional[ModuleSummary]] = {}
+        self._module_class: Dict[ClassSummary, bool] = {}
+        self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
+        # Files each loaded file's resolution touched; used for cache invalidation.
+        self.loaded_paths: Set[Path] = set()
+
+    # -- loading ---------------------------------------------------------------------------
+    def parse(self, path: Path) -> ParsedFile:
+        path = path.resolve()
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            parsed = parse_path(path)
+            self._parsed[path] = parsed
+            self.loaded_paths.add(path)
+        return parsed
+
+    def load(self, path: Path) -> Optional[ModuleSummary]:
+        path = path.resolve()
+        if path in self._summaries:
+            return self._summaries[path]
+        parsed = self.parse(path)
+        summary = summarise(path, parsed.module) if parsed.module is not None else None
+        self._summaries[path] = summary
+        if summary is not None:
+            self._by_name.setdefault(summary.name, summary)
+            if summary.root not in self.search_roots:
+                self.search_roots.append(summary.root)
+        return summary
+
+    def find_module(self, name: str, near: Optional[ModuleSummary] = None) -> Optional[ModuleSummary]:
+        if name in self._by_name and self._by_name[name] is not None:
+            return self._by_name[name]
+        roots: List[Path] = []
+        if near is not None:
+            roots.append(near.root)
+        roots.extend(self.search_roots)
+        rel = Path(*name.split("."))
+        seen = set()
+        for root in roots:
+            if root in seen:
+                continue
+            seen.add(root)
+            for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py", root / rel.with_suffix(".pyi")):
+                if candidate.is_file():
+                    summary = self.load(candidate)
+                    if summary is not None and summary.name == name:
+                        return summary
+                    if summary is not None:
+                        # Found on disk under another import root: accept it by path.
+                        self._by_name.setdefault(name, summary)
+                        return summary
+        return None
+
+    # -- name resolution --------------------------------------------------------------------
+    def resolve(self, summary: ModuleSummary, dotted: str, _depth: int = 0) -> Symbol:
+        if _depth > 20:
+            return Unresolved(f"import cycle while resolving `{dotted}`")
+        head, _, rest = dotted.partition(".")
+        symbol = self._resolve_local(summary, head, _depth)
+        for part in rest.split(".") if rest else ():
+            symbol = self._member(symbol, part, _depth)
+        return symbol
+
+    def _resolve_local(self, summary: ModuleSummary, name: str, depth: int) -> Symbol:
+        if name in summary.classes:
+            return ProjectClass(summary.classes[name])
+        if name in summary.aliases and summary.aliases[name].split(".")[0] != name:
+            return self.resolve(summary, summary.aliases[name], depth + 1)
+        binding = summary.imports.get(name)
+        if binding is not None:
+            if binding.name is None:
+                return self._module_symbol(binding.module, summary)
+            return self._member(self._module_symbol(binding.module, summary), binding.name, depth)
+        if name in ("nn", "torch"):
+            # Snippets often use `nn.Module` without the import; spell it out.
+            return External("torch.nn" if name == "nn" else "torch")
+        return Unresolved(f"`{name}` is not defined or imported in {summary.name}")
+
+    def _module_symbol(self, module: str, near: ModuleSummary) -> Symbol:
+        found = self.find_module(module, near)
+        if found is not None:
+            return ProjectModule(found)
+        return External(module)
+
+    def _member(self, symbol: Symbol, part: str, depth: int) -> Symbol:
+        if isinstance(symbol, ProjectModule):
+            summary = symbol.summary
+            if part in summary.classes or part in summary.imports or part in summary.aliases:
+                return self._resolve_local(summary, part, depth + 1)
+            sub = self.find_module(f"{summary.name}.{part}", summary)
+            if sub is not None:
+                return ProjectModule(sub)
+            return Unresolved(f"`{part}` is not defined in {summary.name}")
+        if isinstance(symbol, External):
+            return External(f"{symbol.qualname}.{part}")
+        if isinstance(symbol, ProjectClass):
+            return Unresolved(f"`{symbol.cls.name}.{part}` is a class attribute")
+        return symbol
+
+    # -- classes -----------------------------------------------------------------------------
+    def is_module_class(self, cls: ClassSummary, _seen: Optional[Set[int]] = None) -> bool:
+        cached = self._module_class.get(cls)
+        if cached is not None:
+            return cached
+        seen = _seen if _seen is not None else set()
+        if id(cls) in seen:
+            return False
+        seen.add(id(cls))
+        verdict, unknown_base = False, False
+        for base in cls.bases:
+            dotted = dotted_name(base)
+            if dotted is None:
+                unknown_base = True
+                continue
+            symbol = self.resolve(cls.module, dotted)
+            if isinstance(symbol, ProjectClass):
+                if self.is_module_class(symbol.cls, seen):
+                    verdict = True
+                    break
+            elif isinstance(symbol, External):
+                if is_torch_module_name(symbol.qualname):
+                    verdict = True
+                    break
+                if symbol.qualname.split(".")[0] not in _STDLIB and not symbol.qualname.startswith("torch."):
+                    unknown_base = True
+            else:
+                unknown_base = True
+        if not verdict and unknown_base and "forward" in cls.methods:
+            # A base the index cannot see, and a forward of its own: treat it as a module.
+            verdict = True
+        self._module_class[cls] = verdict
+        return verdict
+
+    def project_bases(self, cls: ClassSummary) -> List[ClassSummary]:
+        bases = []
+        for base in cls.bases:
+            dotted = dotted_name(base)
+            if dotted is None:
+                continue
+            symbol = self.resolve(cls.module, dotted)
+            if isinstance(symbol, ProjectClass) and symbol.cls is not cls:
+                bases.append(symbol.cls)
+        return bases
+
+    def find_method(self, cls: ClassSummary, name: str, _depth: int = 0) -> Optional[Tuple[ClassSummary, cst.FunctionDef]]:
+        if name in cls.methods:
+            return cls, cls.methods[name]
+        if _depth > 20:
+            return None
+        for base in self.project_bases(cls):
+            found = self.find_method(base, name, _depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def type_of_class_symbol(self, symbol: Symbol, spelled: str) -> Optional[ModuleType]:
+        """The module type of an instance of ``symbol``, or None when it is certainly not a module."""
+        if isinstance(symbol, ProjectClass):
+            return ModuleType(cls=symbol.cls) if self.is_module_class(symbol.cls) else None
+        if isinstance(symbol, External):
+            if is_torch_module_name(symbol.qualname):
+                return ModuleType(external=symbol.qualname)
+            if symbol.qualname.split(".")[0] in _STDLIB or symbol.qualname.startswith("torch."):
+                return None
+            return ModuleType(external=symbol.qualname, certain=False,
+                              reason=f"`{spelled}` is defined outside the checked tree")
+        if isinstance(symbol, ProjectModule):
+            return None
+        return ModuleType(certain=False, reason=symbol.reason)
+
+    # -- submodules --------------------------------------------------------------------------
+    def submodules(self, cls: ClassSummary) -> Dict[str, SubmoduleAttr]:
+        cached = self._submodules.get(cls)
+        if cached is not None:
+            return cached
+        self._submodules[cls] = {}  # guards recursion through odd hierarchies
+        result: Dict[str, SubmoduleAttr] = {}
+        for base in reversed(self.project_bases(cls)):
+            result.update(self.submodules(base))
+        result.update(_ConstructionScanner(self, cls).scan())
+        self._submodules[cls] = result
+        return result
+
+    def attribute_type(self, owner: SubType, attr: str) -> Tuple[Optional[SubType], str]:
+        """The type of ``owner.attr`` when it is a known submodule; otherwise None and why not."""
+        if isinstance(owner, ContainerType):
+            return None, f"`{attr}` is not a submodule of a {owner.kind}"
+        if owner.cls is not None:
+            found = self.submodules(owner.cls).get(attr)
+            if found is not None:
+                return found.type, ""
+            return None, f"`{attr}` is not a submodule bound in {owner.cls.name}.__init__"
+        if owner.external is not None:
+            return None, f"{owner.label} is defined outside the checked tree"
+        return None, owner.reason or "class not resolved"
+
+
+class _ConstructionScanner:
+    """Finds ``self.<name> = <module>`` in ``__init__`` and the methods ``__init__`` calls."""
+
+    def __init__(self, index: ProjectIndex, cls: ClassSummary):
+        self.index = index
+        self.cls = cls
+        self.found: Dict[str, SubmoduleAttr] = {}
+        self.tentative: Dict[str, SubmoduleAttr] = {}
+
+    def scan(self) -> Dict[str, SubmoduleAttr]:
+        for attr, annotation in self.cls.annotations.items():
+            typ = self._annotation_type(annotation)
+            if typ is not None and typ.certain:
+                self.found[attr] = SubmoduleAttr(attr, typ, self.cls, annotation)
+        visited: Set[str] = set()
+        queue = ["__init__"]
+        while queue:
+            name = queue.pop(0)
+            if name in visited or name not in self.cls.methods:
+                continue
+            visited.add(name)
+            func = self.cls.methods[name]
+            self_name = first_param_name(func)
+            env = self._param_env(func)
+            self._scan_block(func.body, self_name, env)
+            for call in self_method_calls(func.body, self_name):
+                queue.append(call.func.attr.value)
+        if self.tentative:
+            used = _attributes_used_as_modules(self.cls)
+            for name, attr in self.tentative.items():
+                if name not in self.found and name in used:
+                    self.found[name] = attr
+        return self.found
+
+    def _param_env(self, func: cst.FunctionDef) -> Dict[str, Optional[SubType]]:
+        env: Dict[str, Optional[SubType]] = {}
+        for param in all_params(func):
+            if param.annotation is not None:
+                typ = self._annotation_type(param.annotation.annotation)
+                if typ is not None and typ.certain:
+                    env[param.name.value] = typ
+        return env
+
+    def _annotation_type(self, annotation: cst.BaseExpression) -> Optional[ModuleType]:
+        if isinstance(annotation, cst.Subscript):  # Optional[Block]
+            if dotted_name(annotation.value) in ("Optional", "typing.Optional") and annotation.slice:
+                inner = annotation.slice[0].slice
+                if isinstance(inner, cst.Index):
+                    return self._annotation_type(inner.value)
+            return None
+        if isinstance(annotation, cst.SimpleString):
+            try:
+                annotation = cst.parse_expression(string_literal(annotation) or "")
+            except Exception:
+                return None
+        dotted = dotted_name(annotation)
+        if dotted is None:
+            return None
+        typ = self.index.type_of_class_symbol(self.index.resolve(self.cls.module, dotted), dotted)
+        return typ if typ is not None and typ.certain else None
+
+    def _record(self, name: str, typ: Optional[SubType], node: cst.CSTNode) -> None:
+        if typ is None:
+            return
+        attr = SubmoduleAttr(name, typ, self.cls, node)
+        certain = isinstance(typ, ContainerType) or typ.certain
+        if certain:
+            self.found.setdefault(name, attr)
+        else:
+            self.tentative.setdefault(name, attr)
+
+    def _scan_block(self, body, self_name, env) -> None:
+        for stmt in iter_statements(body):
+            self._scan_statement(stmt, self_name, env)
+
+    def _scan_statement(self, stmt, self_name, env) -> None:
+        if isinstance(stmt, cst.Assign):
+            typ = self._eval(stmt.value, env)
+            for target in stmt.targets:
+                name = self_attribute(target.target, self_name)
+                if name is not None:
+                    self._record(name, typ, stmt)
+                elif isinstance(target.target, cst.Name):
+                    env[target.target.value] = typ
+        elif isinstance(stmt, cst.AnnAssign) and stmt.value is not None:
+            name = self_attribute(stmt.target, self_name)
+            typ = self._annotation_type(stmt.annotation.annotation) or self._eval(stmt.value, env)
+            if name is not None:
+                self._record(name, typ, stmt)
+            elif isinstance(stmt.target, cst.Name):
+                env[stmt.target.value] = typ
+        elif isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+            self._scan_call(stmt.value, self_name, env)
+        elif isinstance(stmt, cst.If):
+            self._scan_block(stmt.body, self_name, env)
+            orelse = stmt.orelse
+            while orelse is not None:
+                self._scan_block(orelse.body, self_name, env)
+                orelse = getattr(orelse, "orelse", None)
+        elif isinstance(stmt, (cst.For, cst.While, cst.With)):
+            self._scan_block(stmt.body, self_name, env)
+        elif isinstance(stmt, cst.Try):
+            self._scan_block(stmt.body, self_name, env)
+            for handler in stmt.handlers:
+                self._scan_block(handler.body, self_name, env)
+            if stmt.orelse is not None:
+                self._scan_block(stmt.orelse.body, self_name, env)
+            if stmt.finalbody is not None:
+                self._scan_block(stmt.finalbody.body, self_name, env)
+
+    def _scan_call(self, call: cst.Call, self_name, env) -> None:
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        if method in ("add_module", "register_module") and _is_self_expr(func.value, self_name) and len(call.args) >= 2:
+            name = string_literal(call.args[0].value)
+            if name is not None:
+                self._record(name, self._eval(call.args[1].value, env), call)
+        elif method in ("append", "extend") and isinstance(func.value, cst.Name) and call.args:
+            # blocks = []; blocks.append(Block(...)); self.blocks = nn.ModuleList(blocks)
+            current = env.get(func.value.value)
+            arg = call.args[0].value
+            elem = self._eval(arg, env) if method == "append" else self._elements(arg, env)
+            if isinstance(elem, ContainerType):
+                elem = elem.elem
+            if isinstance(current, ContainerType) and current.kind == "list":
+                env[func.value.value] = ContainerType("list", _merge(current.elem, elem))
+            elif func.value.value in env and current is None and elem is not None:
+                env[func.value.value] = ContainerType("list", elem)
+
+    def _elements(self, node: cst.BaseExpression, env) -> Optional[ModuleType]:
+        """The element type of a sequence expression of modules."""
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            elem = None
+            for element in node.elements:
+                value = element.value
+                typ = self._elements(value, env) if isinstance(element, cst.StarredElement) else self._eval(value, env)
+                if isinstance(typ, ContainerType):
+                    typ = typ.elem
+                elem = _merge(elem, typ)
+            return elem
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            typ = self._eval(node.elt, env)
+            return typ.elem if isinstance(typ, ContainerType) else typ
+        if isinstance(node, cst.DictComp):
+            typ = self._eval(node.value, env)
+            return typ if isinstance(typ, ModuleType) else None
+        if isinstance(node, cst.Dict):
+            elem = None
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    typ = self._eval(element.value, env)
+                    elem = _merge(elem, typ if isinstance(typ, ModuleType) else None)
+            return elem
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            return self._elements(node.left, env) or self._elements(node.right, env)
+        if isinstance(node, cst.Call) and dotted_name(node.func) in ("list", "tuple", "reversed"):
+            return self._elements(node.args[0].value, env) if node.args else None
+        if isinstance(node, cst.Name):
+            typ = env.get(node.value)
+            return typ.elem if isinstance(typ, ContainerType) else None
+        return None
+
+    def _eval(self, node: cst.BaseExpression, env) -> Optional[SubType]:
+        if isinstance(node, cst.Name):
+            return env.get(node.value)
+        if isinstance(node, cst.IfExp):
+            return self._eval(node.body, env) or self._eval(node.orelse, env)
+        if isinstance(node, (cst.List, cst.ListComp)):
+            elem = self._elements(node, env)
+            if elem is None:
+                return ContainerType("list", None) if isinstance(node, cst.List) and not node.elements else None
+            return ContainerType("list", elem)
+        if isinstance(node, (cst.Dict, cst.DictComp)):
+            elem = self._elements(node, env)
+            return ContainerType("dict", elem) if elem is not None else None
+        if not isinstance(node, cst.Call):
+            return None
+        dotted = dotted_name(node.func)
+        if dotted is None:
+            return None
+        symbol = self.index.resolve(self.cls.module, dotted)
+        if isinstance(symbol, External) and symbol.qualname in TORCH_CONTAINERS:
+            kind = TORCH_CONTAINERS[symbol.qualname]
+            elem = None
+            if kind == "Sequential":
+                for arg in node.args:
+                    typ = self._elements(arg.value, env) if arg.star == "*" else self._eval(arg.value, env)
+                    if isinstance(typ, ContainerType):
+                        typ = typ.elem
+                    elem = _merge(elem, typ if isinstance(typ, ModuleType) else None)
+            elif node.args:
+                elem = self._elements(node.args[0].value, env)
+            return ContainerType(kind, elem)
+        if dotted.rsplit(".", 1)[-1][:1].islower() and not isinstance(symbol, ProjectClass):
+            return None  # a function call (factory, helper): its result is not known to be a module
+        return self.index.type_of_class_symbol(symbol, dotted)
+
+
+def _merge(a: Optional[ModuleType], b: Optional[ModuleType]) -> Optional[ModuleType]:
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return ModuleType(certain=True, reason="the container holds several module classes")
+
+
+def _is_self_expr(node, self_name) -> bool:
+    return self_name is not None and isinstance(node, cst.Name) and node.value == self_name
+
+
+def _attributes_used_as_modules(cls: ClassSummary) -> Set[str]:
+    """Attributes the class calls (``self.x(...)``) or iterates (``for m in self.x``)."""
+    used: Set[str] = set()
+    for func in cls.methods.values():
+        self_name = first_param_name(func)
+        if self_name is None:
+            continue
+        stack: List[cst.CSTNode] = [func.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Call):
+                name = self_attribute(node.func, self_name)
+                if name is not None:
+                    used.add(name)
+            elif isinstance(node, (cst.For, cst.CompFor)):
+                name = self_attribute(node.iter, self_name)
+                if name is not None:
+                    used.add(name)
+            stack.extend(node.children)
+    methods = set(cls.methods)
+    return used - methods

@@ -1,0 +1,20 @@
+"""Reporters: turn a run's findings into text for people or machines."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, TextIO
+
+from ..runner import RunResult
+from .json_format import write_json
+from .text import write_concise, write_full
+
+Reporter = Callable[[RunResult, TextIO, dict], None]
+
+REPORTERS: Dict[str, Reporter] = {
+    "full": write_full,
+    "text": write_full,
+    "concise": write_concise,
+    "json": write_json,
+}
+
+OUTPUT_FORMATS = ("text", "full", "concise", "json")

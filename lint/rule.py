@@ -1,0 +1,119 @@
+"""The rule interface: one small class per rule, with its docs and examples beside it."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from .findings import ChainLink, Finding, Position
+from .forward import ClassAnalysis, analyse_class
+from .index import ProjectIndex
+from .modules import ModuleSummary
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not flag."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must flag, on exactly the lines that carry ``# expect: <rule id>``."""
+
+    code: str
+
+
+class FileContext:
+    """Everything a rule may look at for one file. Analyses are computed once and shared."""
+
+    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex):
+        self.path = path
+        self.display_path = display_path
+        self.summary = summary
+        self.module = summary.module
+        self.index = index
+
+    @cached_property
+    def analyses(self) -> List[ClassAnalysis]:
+        return [analyse_class(self.index, cls) for cls in self.summary.classes.values()]
+
+    @cached_property
+    def positions(self):
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return wrapper.resolve(PositionProvider)
+
+    def code_range(self, node: cst.CSTNode) -> CodeRange:
+        return self.positions[node]
+
+    def finding(
+        self,
+        rule: "Rule",
+        node: cst.CSTNode,
+        message: str,
+        chain: Sequence[ChainLink] = (),
+        statement: Optional[cst.CSTNode] = None,
+        fixable: bool = False,
+        fix_title: str = "",
+    ) -> Finding:
+        where = self.code_range(node)
+        lines = {where.start.line}
+        if statement is not None:
+            span = self.code_range(statement)
+            lines.update({span.start.line, span.end.line})
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            message=message,
+            path=self.display_path,
+            start=Position(where.start.line, where.start.column + 1),
+            end=Position(where.end.line, where.end.column + 1),
+            chain=tuple(chain),
+            fixable=fixable,
+            fix_title=fix_title,
+            suppression_lines=tuple(sorted(lines)),
+        )
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str] = "error"
+    default_enabled: ClassVar[bool] = True
+    fixable: ClassVar[bool] = False
+    valid: ClassVar[Tuple[Valid, ...]] = ()
+    invalid: ClassVar[Tuple[Invalid, ...]] = ()
+
+    def check(self, ctx: FileContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def docs(cls) -> str:
+        return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.docs().splitlines()[0] if cls.docs() else cls.name
+
+    @classmethod
+    def doc_sections(cls) -> Dict[str, str]:
+        """The docstring's ``## Heading`` sections, by heading."""
+        sections: Dict[str, List[str]] = {}
+        current = None
+        for line in cls.docs().splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+                sections[current] = []
+            elif current is not None:
+                sections[current].append(line)
+        return {title: "\n".join(body).strip() for title, body in sections.items()}

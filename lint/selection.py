@@ -1,0 +1,62 @@
+"""Turning ``select`` / ``ignore`` / ``per-file-ignores`` into the rule set for each file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence, Set, Type
+
+import pathspec
+
+from .config import Config, ConfigError
+from .rule import Rule
+
+PARSE_ERROR_CODE = "ZL000"
+
+
+def _expand(selector: str, rules: Sequence[Type[Rule]], where: str) -> Set[str]:
+    wanted = selector.strip().upper()
+    if wanted == "ALL":
+        return {rule.code for rule in rules} | {PARSE_ERROR_CODE}
+    matched = {rule.code for rule in rules if rule.code.startswith(wanted)}
+    if PARSE_ERROR_CODE.startswith(wanted):
+        matched.add(PARSE_ERROR_CODE)
+    if not matched:
+        known = ", ".join([PARSE_ERROR_CODE] + [rule.code for rule in rules])
+        raise ConfigError(f"unknown rule selector `{selector}` in {where} (known rules: {known})")
+    return matched
+
+
+def selected_codes(config: Config, rules: Sequence[Type[Rule]]) -> Set[str]:
+    if config.select is None:
+        codes = {rule.code for rule in rules if rule.default_enabled} | {PARSE_ERROR_CODE}
+    else:
+        codes = set()
+        for selector in config.select:
+            codes |= _expand(selector, rules, "select")
+    for selector in config.extend_select:
+        codes |= _expand(selector, rules, "extend-select")
+    for selector in config.ignore:
+        codes -= _expand(selector, rules, "ignore")
+    return codes
+
+
+class PerFileIgnores:
+    def __init__(self, config: Config, rules: Sequence[Type[Rule]]):
+        self.root = config.project_root
+        self.entries = [
+            (pathspec.GitIgnoreSpec.from_lines([pattern]), set().union(*[_expand(c, rules, "per-file-ignores") for c in codes]))
+            for pattern, codes in config.per_file_ignores.items()
+        ]
+
+    def ignored_codes(self, path: Path) -> Set[str]:
+        if not self.entries:
+            return set()
+        try:
+            rel = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        ignored: Set[str] = set()
+        for spec, codes in self.entries:
+            if spec.match_file(rel) or spec.match_file(path.name):
+                ignored |= codes
+        return ignored

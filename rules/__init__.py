@@ -1,0 +1,20 @@
+"""The zlint rule set. Each rule is one module holding one ``Rule`` subclass."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Type
+
+from lint.rule import Rule
+
+from .zl001_submodule_state_mutation import SubmoduleStateMutationInForward
+
+ALL_RULES: List[Type[Rule]] = [
+    SubmoduleStateMutationInForward,
+]
+
+RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
+RULES_BY_NAME: Dict[str, Type[Rule]] = {rule.name: rule for rule in ALL_RULES}
+
+
+def lookup(code_or_name: str):
+    return RULES_BY_CODE.get(code_or_name.upper()) or RULES_BY_NAME.get(code_or_name)
