@@ -84,7 +84,7 @@ def check(
         except OSError as exc:
             _fail(f"cannot write {output_file}: {exc.strerror or exc}")
     else:
-        reporter(result, click.get_text_stream("stdout"), options)
+        reporter(result, sys.stdout, options)
     for error in result.internal_errors:
         click.echo(f"error: internal error in {error.rule} while checking {error.path}: {error.message}", err=True)
     if result.internal_errors:

@@ -87,5 +87,728 @@ class SubmoduleStateMutationInForward(Rule):
                     statement=write.statement,
                 )
 
-    valid = ()
-    invalid = ()
+    invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class USPAttention(nn.Module):
+                def forward(self, x):
+                    return x
+
+            class Attention(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attn = USPAttention()
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attention = Attention()
+
+            class Model(nn.Module):
+                def __init__(self, n):
+                    super().__init__()
+                    self.layers = nn.ModuleList([Block() for _ in range(n)])
+
+                def forward(self, x, full):
+                    for layer in self.layers:
+                        layer.attention.attn.skip_sequence_parallel = full  # expect: ZL001
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            from torch import nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    self.block.flag = True  # expect: ZL001
+                    self.block.calls += 1  # expect: ZL001
+                    self.block.mode: str = "fast"  # expect: ZL001
+                    del self.block.cached  # expect: ZL001
+                    return self.block(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+
+                def forward(self, x, flag):
+                    for i, layer in enumerate(self.layers):
+                        layer.use_cache = flag  # expect: ZL001
+                        x = layer(x)
+                    for layer in reversed(self.layers):
+                        layer.use_cache = flag  # expect: ZL001
+                    for layer in self.layers[1:]:
+                        layer.use_cache = flag  # expect: ZL001
+                    for i in range(len(self.layers)):
+                        self.layers[i].use_cache = flag  # expect: ZL001
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoders = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])
+                    self.decoders = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    for enc, dec in zip(self.encoders, self.decoders):
+                        dec.source = enc  # expect: ZL001
+                        x = dec(enc(x))
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.heads = nn.ModuleDict({"a": nn.Linear(4, 4), "b": nn.Linear(4, 4)})
+
+                def forward(self, x, scale):
+                    for head in self.heads.values():
+                        head.scale = scale  # expect: ZL001
+                    for name, head in self.heads.items():
+                        head.tag = name  # expect: ZL001
+                    self.heads["a"].scale = 2.0  # expect: ZL001
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    for m in self.modules():
+                        m.flag = flag  # expect: ZL001
+                    for name, m in self.named_modules():
+                        m.name_seen = name  # expect: ZL001
+                    for child in self.children():
+                        child.flag = flag  # expect: ZL001
+                    for name, child in self.named_children():
+                        child.flag = flag  # expect: ZL001
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Attention(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attn = nn.Identity()
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attention = Attention()
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([Block(), Block()])
+
+                def forward(self, x, full):
+                    for layer in self.layers:
+                        attn = layer.attention.attn
+                        attn.skip = full  # expect: ZL001
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x, flag):
+                    def configure():
+                        self.block.flag = flag  # expect: ZL001
+
+                    configure()
+                    return self.block(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x, flag):
+                    self._prepare(flag)
+                    return self.block(x)
+
+                def _prepare(self, flag):
+                    self._really_prepare(flag)
+
+                def _really_prepare(self, flag):
+                    self.block.flag = flag  # expect: ZL001
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])
+
+                def forward(self, x, flag):
+                    for layer in self.layers:
+                        x = self._run(layer, x, flag)
+                    return x
+
+                def _run(self, layer, x, flag):
+                    layer.flag = flag  # expect: ZL001
+                    return layer(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                pass
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(Block(), Block())
+                    blocks = []
+                    for _ in range(2):
+                        blocks.append(Block())
+                    self.blocks = nn.ModuleList(blocks)
+
+                def forward(self, x):
+                    self.net[0].active = False  # expect: ZL001
+                    self.blocks[-1].active = False  # expect: ZL001
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            from somelib.attention import Attention
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attn = Attention()
+
+                def forward(self, x):
+                    self.attn.processor.mode = "fast"  # expect: ZL001
+                    return self.attn(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.a = nn.Linear(4, 4)
+                    self.b = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    self.a.flag, self.b.flag = True, False  # expect: ZL001
+                    getattr(self, "a").other = 1  # expect: ZL001
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Base(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.norm = nn.LayerNorm(4)
+
+            class Model(Base):
+                def forward(self, x, eps):
+                    self.norm.eps = eps  # expect: ZL001
+                    return self.norm(x)
+            """
+        ),
+        Invalid(
+            """
+            import contextlib
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x, flag):
+                    with contextlib.suppress(AttributeError):
+                        self.block.flag = flag  # expect: ZL001
+                    if flag:
+                        blk = self.block
+                    else:
+                        blk = None
+                    blk.flag = flag  # expect: ZL001
+                    try:
+                        self.block.weight.data = x  # expect: ZL001
+                    finally:
+                        pass
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self, block: nn.Module):
+                    super().__init__()
+                    self.inner = block
+
+                def forward(self, x):
+                    self.inner.calls = 0  # expect: ZL001
+                    return self.inner(x)
+            """
+        ),
+    )
+
+    valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+                    self.block.flag = False
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+                    self._configure()
+
+                def _configure(self):
+                    self.block.flag = False
+
+                def forward(self, x):
+                    return self.block(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def load_weights(self, weights):
+                    for layer in self.layers:
+                        layer.loaded = True
+
+                def set_skip_sequence_parallel(self, value):
+                    for layer in self.layers:
+                        layer.skip_sequence_parallel = value
+
+                def enable_cache(self):
+                    self.layers[0].use_cache = True
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.calls = 0
+                    self.calls += 1
+                    self.last_input: object = x
+                    del self.last_input
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import types
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    state = types.SimpleNamespace()
+                    state.step = 1
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        layer.cache[...] = x
+                        layer.buf.copy_(x)
+                        layer.weight.data.mul_(0.5)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            class Runner:
+                def __init__(self, block):
+                    self.block = block
+
+                def forward(self, x):
+                    self.block.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import dataclasses
+
+            @dataclasses.dataclass
+            class Settings:
+                flag: bool = False
+
+            class Plain(object):
+                def __init__(self):
+                    self.settings = Settings()
+
+                def forward(self):
+                    self.settings.flag = True
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    if self.block.flag:
+                        return self.block(x)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    skip = self.layers[0].attention.attn.skip
+                    return x if skip else -x
+            """
+        ),
+        Valid(
+            """
+            import types
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    m = self.block
+                    m = types.SimpleNamespace()
+                    m.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, others):
+                    for layer in others:
+                        layer.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, state):
+                    state.step = 1
+                    state.history.last = x
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Config:
+                pass
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.config = Config()
+
+                def forward(self, x):
+                    self.config.last_shape = x.shape
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    self.layers[0] = nn.Identity()
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    return self.block(x)
+
+                def forward_with_flag(self, x, flag):
+                    self.block.flag = flag
+                    return self.block(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                @staticmethod
+                def reset(model):
+                    model.block.flag = False
+
+                @classmethod
+                def build(cls):
+                    inst = cls()
+                    inst.block.flag = True
+                    return inst
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    out = self.block(x)
+                    out.tag = "block"
+                    return out
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.register_buffer("steps", None)
+
+                def forward(self, x):
+                    self.steps.add_(1)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            def patch(model, flag):
+                for layer in model.layers:
+                    layer.attention.attn.skip = flag
+                model.layers[0].flag = flag
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            REGISTRY = {}
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    REGISTRY["model"] = self
+                    GLOBAL_STATE.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    h, w = x.shape
+                    h.flag = 1
+                    block = self.block
+                    del block
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    self.block = nn.Identity()
+                    self.layers = nn.ModuleList()
+                    return super().forward(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+            from somelib import make_helper
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.helper = make_helper()
+                    self.opts = SomeExternalOptions()
+
+                def forward(self, x):
+                    self.helper.count = 1
+                    self.opts.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                layers_seen = 0
+
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    type(self).layers_seen += 1
+                    Model.layers_seen = 2
+                    return self.block(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        pass
+                    layer = object()
+                    layer.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+                    self.block.flag = True  # zlint: ignore[ZL001]
+
+                def forward(self, x):
+                    self.block.flag = True  # zlint: ignore[ZL001]
+                    self.block.other = 1  # noqa: ZL001
+                    self.block.third = 2  # zlint: ignore
+                    return x
+            """
+        ),
+    )

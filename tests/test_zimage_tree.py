@@ -1,0 +1,69 @@
+"""ZL001 across files: a tree laid out like the Z-Image model, resolved through imports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import check_tree, run_cli
+
+DATA = Path(__file__).parent / "data" / "zimage_tree"
+
+
+@pytest.fixture
+def zimage(tmp_path):
+    target = tmp_path / "zimage_tree"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def test_reports_exactly_the_forward_time_mutations(zimage):
+    result = check_tree(zimage)
+    assert not result.internal_errors
+    assert [(f.path, f.start.line, f.code) for f in result.findings] == [
+        ("zimage/model.py", 22, "ZL001"),
+        ("zimage/model.py", 29, "ZL001"),
+    ]
+
+
+def test_chain_is_resolved_across_files(zimage):
+    finding = check_tree(zimage).findings[0]
+    classes = [link.class_name for link in finding.chain]
+    assert classes == ["ModuleList[ZImageTransformerBlock]", "ZImageTransformerBlock", "ZImageAttention", "USPAttention"]
+    assert all(link.resolved for link in finding.chain)
+    assert "USPAttention.skip_sequence_parallel" in finding.message
+
+
+def test_unresolved_link_is_named_but_the_finding_stands(zimage):
+    finding = check_tree(zimage).findings[1]
+    assert finding.chain[0].class_name == "ZImageFinalLayer"
+    last = finding.chain[-1]
+    assert not last.resolved
+    assert "VendorProjection" in last.reason and "outside the checked tree" in last.reason
+
+
+def test_text_output_shows_frame_chain_and_summary(zimage):
+    out = run_cli(["check", "."], zimage)
+    assert out.exit_code == 1
+    assert "zimage/model.py:22:13: ZL001 " in out.output
+    assert "22 |             layer.attention.attn.skip_sequence_parallel = use_full_unified_sequence" in out.output
+    assert "^^^^ ZL001" in out.output.replace("^" * 40, "")
+    assert "= chain: self.layers: ModuleList[ZImageTransformerBlock] -> [*]: ZImageTransformerBlock" in out.output
+    assert "Found 2 errors." in out.output
+
+
+def test_checking_one_file_still_resolves_classes_in_files_not_passed(zimage):
+    result = check_tree(zimage, paths=["zimage/model.py"])
+    assert [f.start.line for f in result.findings] == [22, 29]
+    assert result.findings[0].chain[-1].class_name == "USPAttention"
+
+
+def test_fixing_the_source_clears_the_finding(zimage):
+    model = zimage / "zimage" / "model.py"
+    text = model.read_text()
+    model.write_text(text.replace(
+        "            layer.attention.attn.skip_sequence_parallel = use_full_unified_sequence\n", ""))
+    assert [f.start.line for f in check_tree(zimage).findings] == [28]
