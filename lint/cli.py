@@ -37,40 +37,95 @@ def cli() -> None:
     """zlint finds forward-time mutation of nested submodule state in PyTorch model code."""
 
 
+def _common_options(func):
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma separated); replaces the default set."),
+        click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."),
+        click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
+        click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to exclude."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml instead of searching for one."),
+        click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How to print findings (default: text)."),
+        click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout."),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
+        click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line."),
+        click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe."),
+        click.option("--diff", is_flag=True, help="With fixing: print the changes as one unified diff and write nothing."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _load_config(targets, config_file, select, extend_select, ignore, exclude):
+    config = resolve_config(targets, config_file)
+    return apply_overrides(config, _split(select), _split(extend_select), _split(ignore), _split(exclude))
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma separated); replaces the default set.")
-@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
-@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
-@click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to exclude.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml instead of searching for one.")
-@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How to print findings (default: text).")
-@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line.")
-def check(
-    paths: Tuple[Path, ...],
-    select: Tuple[str, ...],
-    extend_select: Tuple[str, ...],
-    ignore: Tuple[str, ...],
-    exclude: Tuple[str, ...],
-    config_file: Optional[Path],
-    output_format: Optional[str],
-    output_file: Optional[Path],
-    exit_zero: bool,
-    quiet: bool,
-) -> None:
+@_common_options
+@click.option("--fix", is_flag=True, help="Apply fixes (the same as `zlint fix`).")
+def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
+          unsafe_fixes, diff, fix) -> None:
     """Check PATHS (default: the current directory) and report findings."""
+    if fix or diff:
+        _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
+                 quiet, unsafe_fixes, diff)
+        return
     from .runner import check_paths
 
     targets = list(paths) or [Path(".")]
     try:
-        config = resolve_config(targets, config_file)
-        apply_overrides(config, _split(select), _split(extend_select), _split(ignore), _split(exclude))
+        config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
         result = check_paths(targets, config)
     except ConfigError as exc:
         _fail(str(exc))
         return
+    _report_and_exit(result, output_format, output_file, exit_zero, quiet)
+
+
+@cli.command(name="fix")
+@_common_options
+def fix_command(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
+                quiet, unsafe_fixes, diff) -> None:
+    """Rewrite fixable findings in PATHS into forward-argument threading."""
+    _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
+             unsafe_fixes, diff)
+
+
+def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
+             unsafe_fixes, diff) -> None:
+    from .fix.apply import FixError
+    from .fix.run import apply_fixes, plan_fixes, unified_diff
+    from .runner import check_paths
+
+    targets = list(paths) or [Path(".")]
+    try:
+        config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
+        outcome = plan_fixes(targets, config, unsafe=unsafe_fixes)
+        if diff:
+            text = unified_diff(outcome.edits)
+            sys.stdout.write(text)
+            count = len(outcome.applied) if outcome.edits else 0
+            click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+            sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
+        apply_fixes(outcome)
+        result = check_paths(targets, config) if outcome.edits else outcome.before
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    except FixError as exc:
+        _fail(str(exc))
+        return
+    fixed = len(outcome.applied) if outcome.edits else 0
+    if not quiet:
+        click.echo(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.", err=True)
+        if outcome.skipped_unsafe and not unsafe_fixes:
+            click.echo(f"{outcome.skipped_unsafe} fix(es) available with --unsafe-fixes.", err=True)
+    _report_and_exit(result, output_format, output_file, exit_zero, quiet)
+
+
+def _report_and_exit(result, output_format, output_file, exit_zero, quiet) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.files_checked == 0:

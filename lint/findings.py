@@ -40,8 +40,11 @@ class Finding:
     start: Position
     end: Position
     chain: Tuple[ChainLink, ...] = ()
-    fixable: bool = False
+    fixable: bool = False  # a safe fix exists
     fix_title: str = ""
+    fix_applicability: Optional[str] = None  # "safe", "unsafe" or None when there is no fix
+    fix_note: str = ""  # why there is no fix, or why the fix is unsafe
+    fix_plan: object = field(default=None, compare=False, repr=False)
     # Lines where a suppression comment silences this finding (its statement's first and last line).
     suppression_lines: Tuple[int, ...] = field(default=(), compare=False)
 

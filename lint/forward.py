@@ -57,6 +57,9 @@ class TupleValue:
 Value = Union[SelfValue, SubValue, IterValue, TupleValue]
 
 
+Trail = Tuple[Tuple[int, int], ...]
+
+
 @dataclass
 class AttributeWrite:
     kind: str  # "assign", "augassign", "annassign", "delete"
@@ -65,6 +68,8 @@ class AttributeWrite:
     owner: SubValue
     attr: str
     method: str
+    function: cst.FunctionDef
+    trail: Trail  # (block id, statement index) from the method body down to the statement
 
 
 @dataclass
@@ -73,6 +78,8 @@ class SubmoduleCall:
     callee: SubValue
     statement: cst.CSTNode
     method: str
+    function: cst.FunctionDef
+    trail: Trail
 
 
 @dataclass
@@ -112,6 +119,8 @@ class _Walker:
         self.seen_calls: Set[int] = set()
         self.call_sites: Dict[str, List[Dict[str, Value]]] = {}
         self.method = "forward"
+        self.function: Optional[cst.FunctionDef] = None
+        self.trail: List[Tuple[int, int]] = []
 
     # -- values ---------------------------------------------------------------------------
     def eval(self, node: cst.BaseExpression, env: Dict[str, Value]) -> Optional[Value]:
@@ -241,11 +250,19 @@ class _Walker:
         if self_name is not None:
             env[self_name] = SelfValue()
         env.update(bound or {})
+        outer = self.function
+        if outer is None:
+            self.function = func
         self.walk_block(func.body, env)
+        self.function = outer
 
     def walk_block(self, body, env: Dict[str, Value]) -> None:
-        for stmt in iter_statements(body):
-            self.walk_statement(stmt, env)
+        for position, stmt in enumerate(iter_statements(body)):
+            self.trail.append((id(body), position))
+            try:
+                self.walk_statement(stmt, env)
+            finally:
+                self.trail.pop()
 
     def walk_statement(self, stmt: cst.CSTNode, env: Dict[str, Value]) -> None:
         if isinstance(stmt, cst.Assign):
@@ -349,7 +366,9 @@ class _Walker:
         owner = self.eval(target.value, env)
         if isinstance(owner, SubValue):
             self.seen_targets.add(id(target))
-            self.analysis.writes.append(AttributeWrite(kind, target, stmt, owner, target.attr.value, self.method))
+            self.analysis.writes.append(
+                AttributeWrite(kind, target, stmt, owner, target.attr.value, self.method, self.function, tuple(self.trail))
+            )
 
     def scan_calls(self, node: cst.CSTNode, stmt: cst.CSTNode, env: Dict[str, Value]) -> None:
         """Record submodule calls and ``self.method(...)`` call sites in an expression."""
@@ -369,7 +388,7 @@ class _Walker:
             callee = self.eval(call.func, env)
             if isinstance(callee, SubValue) and id(call) not in self.seen_calls:
                 self.seen_calls.add(id(call))
-                self.analysis.calls.append(SubmoduleCall(call, callee, stmt, self.method))
+                self.analysis.calls.append(SubmoduleCall(call, callee, stmt, self.method, self.function, tuple(self.trail)))
 
     def _record_call_site(self, call: cst.Call, env: Dict[str, Value]) -> None:
         name = call.func.attr.value
@@ -379,7 +398,9 @@ class _Walker:
                 callee = self.eval(call.func, env)
                 if isinstance(callee, SubValue) and id(call) not in self.seen_calls:
                     self.seen_calls.add(id(call))
-                    self.analysis.calls.append(SubmoduleCall(call, callee, call, self.method))
+                    self.analysis.calls.append(
+                        SubmoduleCall(call, callee, call, self.method, self.function, tuple(self.trail))
+                    )
             return
         params = [p.name.value for p in list(func.params.posonly_params) + list(func.params.params)][1:]
         bound: Dict[str, Value] = {}

@@ -88,6 +88,7 @@ class ProjectIndex:
         self._by_name: Dict[str, Optional[ModuleSummary]] = {}
         self._module_class: Dict[ClassSummary, bool] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
+        self._analyses: Dict[ClassSummary, object] = {}
         # Files each loaded file's resolution touched; used for cache invalidation.
         self.loaded_paths: Set[Path] = set()
 
@@ -267,6 +268,16 @@ class ProjectIndex:
         result.update(_ConstructionScanner(self, cls).scan())
         self._submodules[cls] = result
         return result
+
+    def analysis(self, cls: ClassSummary):
+        """The forward-time analysis of ``cls``, computed once per run."""
+        found = self._analyses.get(cls)
+        if found is None:
+            from .forward import analyse_class
+
+            found = analyse_class(self, cls)
+            self._analyses[cls] = found
+        return found
 
     def attribute_type(self, owner: SubType, attr: str) -> Tuple[Optional[SubType], str]:
         """The type of ``owner.attr`` when it is a known submodule; otherwise None and why not."""

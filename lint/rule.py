@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .findings import ChainLink, Finding, Position
-from .forward import ClassAnalysis, analyse_class
+from .forward import ClassAnalysis
 from .index import ProjectIndex
 from .modules import ModuleSummary
 
@@ -35,8 +35,9 @@ class Invalid:
 class FileContext:
     """Everything a rule may look at for one file. Analyses are computed once and shared."""
 
-    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex):
+    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex, config=None):
         self.path = path
+        self.config = config
         self.display_path = display_path
         self.summary = summary
         self.module = summary.module
@@ -44,7 +45,15 @@ class FileContext:
 
     @cached_property
     def analyses(self) -> List[ClassAnalysis]:
-        return [analyse_class(self.index, cls) for cls in self.summary.classes.values()]
+        return [self.index.analysis(cls) for cls in self.summary.classes.values()]
+
+    @cached_property
+    def planner(self):
+        from .config import DEFAULT_PARAMETER_TEMPLATE
+        from .fix.plan import Planner
+
+        template = self.config.parameter_template if self.config is not None else DEFAULT_PARAMETER_TEMPLATE
+        return Planner(self.index, template)
 
     @cached_property
     def positions(self):
@@ -61,8 +70,7 @@ class FileContext:
         message: str,
         chain: Sequence[ChainLink] = (),
         statement: Optional[cst.CSTNode] = None,
-        fixable: bool = False,
-        fix_title: str = "",
+        fix=None,
     ) -> Finding:
         where = self.code_range(node)
         lines = {where.start.line}
@@ -77,8 +85,11 @@ class FileContext:
             start=Position(where.start.line, where.start.column + 1),
             end=Position(where.end.line, where.end.column + 1),
             chain=tuple(chain),
-            fixable=fixable,
-            fix_title=fix_title,
+            fixable=bool(fix is not None and fix.plan is not None and fix.safe),
+            fix_title=fix.title if fix is not None and fix.plan is not None else "",
+            fix_applicability=None if fix is None or fix.plan is None else ("safe" if fix.safe else "unsafe"),
+            fix_note=fix.reason if fix is not None else "",
+            fix_plan=fix.plan if fix is not None else None,
             suppression_lines=tuple(sorted(lines)),
         )
 

@@ -31,6 +31,7 @@ class RunResult:
     internal_errors: List[InternalError] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
     files_checked: int = 0
+    index: Optional[ProjectIndex] = None
 
 
 def display_path(path: Path) -> str:
@@ -59,18 +60,18 @@ def check_paths(paths: Sequence[Path], config: Config, rules: Optional[Sequence[
     codes = selected_codes(config, rule_classes)
     per_file = PerFileIgnores(config, rule_classes)
     files, warnings = discover(paths, config)
-    result = RunResult(warnings=warnings)
     index = ProjectIndex(search_roots(config))
+    result = RunResult(warnings=warnings, index=index)
     for path in files:
         active = codes - per_file.ignored_codes(path)
         active_rules = [cls() for cls in rule_classes if cls.code in active]
-        _check_file(path, index, active, active_rules, result)
+        _check_file(path, index, active, active_rules, result, config)
     result.findings.sort(key=Finding.sort_key)
     result.suppressed.sort(key=Finding.sort_key)
     return result
 
 
-def _check_file(path: Path, index: ProjectIndex, active, active_rules, result: RunResult) -> None:
+def _check_file(path: Path, index: ProjectIndex, active, active_rules, result: RunResult, config: Config) -> None:
     shown = display_path(path)
     result.files_checked += 1
     parsed = index.parse(path)
@@ -91,7 +92,7 @@ def _check_file(path: Path, index: ProjectIndex, active, active_rules, result: R
     summary = index.load(path)
     if summary is None or not active_rules:
         return
-    ctx = FileContext(path, shown, summary, index)
+    ctx = FileContext(path, shown, summary, index, config)
     table = None
     for rule in active_rules:
         try:

@@ -85,6 +85,7 @@ class SubmoduleStateMutationInForward(Rule):
                     message,
                     chain=write.owner.links,
                     statement=write.statement,
+                    fix=ctx.planner.plan(analysis.cls, write),
                 )
 
     invalid = (

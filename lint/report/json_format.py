@@ -22,6 +22,8 @@ def finding_to_dict(finding: Finding) -> dict:
         "end_location": {"row": finding.end.line, "column": finding.end.column},
         "fixable": finding.fixable,
         "fix_title": finding.fix_title or None,
+        "fix_applicability": finding.fix_applicability,
+        "fix_note": finding.fix_note or None,
         "chain": [
             {
                 "expression": link.expression,

@@ -81,5 +81,7 @@ def write_full(result: RunResult, out: TextIO, options: dict) -> None:
             out.write(f"  = chain: {finding.chain_text()}\n")
         if finding.fix_title:
             out.write(f"  = help: {finding.fix_title}\n")
+        if finding.fix_note:
+            out.write(f"  = note: {finding.fix_note}\n")
         out.write("\n")
     _trailer(result, out, options)

@@ -1,0 +1,219 @@
+"""Turning a fix plan into new file contents, and writing them all or none."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Union
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from ..cst_util import first_param_name
+from .plan import FixPlan
+
+
+class FixError(Exception):
+    """A planned fix that cannot be applied; nothing has been written."""
+
+
+@dataclass
+class FileEdit:
+    path: Path
+    old: bytes
+    new: bytes
+
+
+def _copy_comma_layout(params: List, new_item, make_default_comma):
+    """Append ``new_item`` keeping the list's layout: it takes the last item's comma (the text
+    before the closing bracket) and the last item takes the separator used between items."""
+    if not params:
+        return [new_item]
+    last = params[-1]
+    separator = params[-2].comma if len(params) >= 2 and isinstance(params[-2].comma, cst.Comma) else make_default_comma()
+    new_item = new_item.with_changes(comma=last.comma)
+    return list(params[:-1]) + [last.with_changes(comma=separator), new_item]
+
+
+def _new_param(name: str, annotation: Optional[str]) -> cst.Param:
+    if annotation:
+        return cst.Param(
+            name=cst.Name(name),
+            annotation=cst.Annotation(cst.parse_expression(annotation)),
+            default=cst.Name("None"),
+            equal=cst.AssignEqual(),
+        )
+    return cst.Param(
+        name=cst.Name(name),
+        default=cst.Name("None"),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+
+
+def _default_comma() -> cst.Comma:
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+class _Threader(cst.CSTTransformer):
+    def __init__(self, plan: FixPlan):
+        super().__init__()
+        self.plan = plan
+        self.removed_lines: set = set()
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef):
+        key = id(original_node)
+        node = updated_node
+        for name, annotation in self.plan.add_params.get(key, []):
+            params = node.params
+            param = _new_param(name, annotation)
+            if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params:
+                params = params.with_changes(kwonly_params=_copy_comma_layout(list(params.kwonly_params), param, _default_comma))
+            else:
+                params = params.with_changes(params=_copy_comma_layout(list(params.params), param, _default_comma))
+            node = node.with_changes(params=params)
+        bindings = self.plan.bind_once.get(key, [])
+        if bindings:
+            self_name = first_param_name(original_node) or "self"
+            statements = [
+                cst.parse_statement(f"if {param} is None:\n    {param} = {self_name}.{attr}\n")
+                for param, attr in dict.fromkeys(bindings)
+            ]
+            body = node.body
+            if isinstance(body, cst.IndentedBlock):
+                existing = list(body.body)
+                at = 1 if existing and _is_docstring(existing[0]) else 0
+                node = node.with_changes(body=body.with_changes(body=existing[:at] + statements + existing[at:]))
+        return node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call):
+        extra = self.plan.add_kwargs.get(id(original_node))
+        if not extra:
+            return updated_node
+        args = list(updated_node.args)
+        present = {a.keyword.value for a in args if a.keyword is not None}
+        for name, value in extra:
+            if name in present:
+                continue
+            arg = cst.Arg(
+                keyword=cst.Name(name),
+                value=value,
+                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+            )
+            args = _copy_comma_layout(args, arg, _default_comma)
+        return updated_node.with_changes(args=args)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute):
+        param = self.plan.replace_reads.get(id(original_node))
+        if param is not None:
+            return cst.Name(param)
+        return updated_node
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine):
+        keep = [new for old, new in zip(original_node.body, updated_node.body) if id(old) not in self.plan.remove]
+        if len(keep) == len(updated_node.body):
+            return updated_node
+        if keep:
+            last = keep[-1]
+            if hasattr(last, "semicolon"):
+                keep[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            return updated_node.with_changes(body=keep)
+        marker = updated_node.with_changes(body=[cst.Pass()])
+        self.removed_lines.add(id(marker))
+        return marker
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock):
+        body = self._drop_removed(list(updated_node.body))
+        if body is None:
+            return updated_node
+        statements, carry = body
+        if not statements:
+            statements = [cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=carry)]
+            carry = []
+        return updated_node.with_changes(body=statements, footer=list(carry) + list(updated_node.footer))
+
+    def _drop_removed(self, body):
+        if not any(id(stmt) in self.removed_lines for stmt in body):
+            return None
+        statements, carry = [], []
+        for stmt in body:
+            if id(stmt) in self.removed_lines:
+                carry.extend(stmt.leading_lines)
+                continue
+            if carry:
+                stmt = stmt.with_changes(leading_lines=list(carry) + list(stmt.leading_lines))
+                carry = []
+            statements.append(stmt)
+        return statements, carry
+
+
+def _is_docstring(stmt) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def render(plan: FixPlan, module: cst.Module) -> cst.Module:
+    new = module.visit(_Threader(plan))
+    if id(module) in plan.needs_optional:
+        context = CodemodContext()
+        AddImportsVisitor.add_needed_import(context, "typing", "Optional")
+        new = AddImportsVisitor(context).transform_module(new)
+    return new
+
+
+def build_edits(plan: FixPlan, originals: Dict[Path, bytes]) -> List[FileEdit]:
+    """New contents for every file the plan touches; raises FixError naming a file that breaks."""
+    edits: List[FileEdit] = []
+    for summary in sorted(plan.files.values(), key=lambda s: str(s.path)):
+        new_module = render(plan, summary.module)
+        new_bytes = new_module.bytes
+        old = originals[summary.path]
+        if new_bytes == old:
+            continue
+        try:
+            cst.parse_module(new_bytes)
+            compile(new_bytes, str(summary.path), "exec", dont_inherit=True)
+        except Exception as exc:
+            raise FixError(f"the fix would leave {summary.path} unparsable ({type(exc).__name__}: {exc}); no file was changed") from None
+        edits.append(FileEdit(summary.path, old, new_bytes))
+    return edits
+
+
+def write_all(edits: Sequence[FileEdit]) -> None:
+    """Write every edit or none: check that no file changed since it was read, write each new
+    content to a temporary file in the same folder, then rename them over the originals."""
+    staged = []
+    try:
+        for edit in edits:
+            try:
+                current = edit.path.read_bytes()
+            except OSError as exc:
+                raise FixError(f"cannot read {edit.path}: {exc.strerror or exc}; no file was changed") from None
+            if hashlib.sha256(current).digest() != hashlib.sha256(edit.old).digest():
+                raise FixError(f"{edit.path} changed while the fix was planned; no file was changed")
+            if not os.access(edit.path, os.W_OK) or not os.access(edit.path.parent, os.W_OK):
+                raise FixError(f"{edit.path} is not writable; no file was changed")
+            mode = edit.path.stat().st_mode
+            fd, temp = tempfile.mkstemp(prefix=f".{edit.path.name}.", suffix=".zlint-tmp", dir=edit.path.parent)
+            staged.append((temp, edit.path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(edit.new)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, mode & 0o7777)
+    except BaseException:
+        for temp, _ in staged:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+        raise
+    for temp, target in staged:
+        os.replace(temp, target)

@@ -1,0 +1,51 @@
+"""``zlint fix``: plan every selected fix, render all files, then write all of them or none."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from ..config import Config
+from ..findings import Finding
+from ..runner import RunResult, check_paths, display_path
+from .apply import FileEdit, build_edits, write_all
+from .plan import FixPlan
+
+
+@dataclass
+class FixOutcome:
+    edits: List[FileEdit]
+    applied: List[Finding]
+    before: RunResult
+    skipped_unsafe: int = 0
+
+
+def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False) -> FixOutcome:
+    result = check_paths(paths, config)
+    chosen = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
+    skipped = sum(1 for f in result.findings if f.fix_applicability == "unsafe" and not unsafe)
+    plan = FixPlan()
+    for finding in chosen:
+        plan.merge(finding.fix_plan)
+    originals: Dict[Path, bytes] = {}
+    for summary in plan.files.values():
+        parsed = result.index.parse(summary.path)
+        originals[summary.path] = parsed.source.data
+    edits = build_edits(plan, originals)
+    return FixOutcome(edits, chosen, result, skipped)
+
+
+def apply_fixes(outcome: FixOutcome) -> None:
+    write_all(outcome.edits)
+
+
+def unified_diff(edits: Sequence[FileEdit]) -> str:
+    chunks = []
+    for edit in edits:
+        shown = display_path(edit.path)
+        old = edit.old.decode("utf-8", errors="replace").splitlines(keepends=True)
+        new = edit.new.decode("utf-8", errors="replace").splitlines(keepends=True)
+        chunks.extend(difflib.unified_diff(old, new, fromfile=f"a/{shown}", tofile=f"b/{shown}"))
+    return "".join(chunks)
