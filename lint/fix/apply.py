@@ -63,6 +63,7 @@ class _Threader(cst.CSTTransformer):
         super().__init__()
         self.plan = plan
         self.removed_lines: set = set()
+        self._keep_alive: list = []  # markers stay referenced so their ids are never reused
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef):
         key = id(original_node)
@@ -103,7 +104,11 @@ class _Threader(cst.CSTTransformer):
                 value=value,
                 equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
             )
-            args = _copy_comma_layout(args, arg, _default_comma)
+            double_star = next((i for i, a in enumerate(args) if a.star == "**"), None)
+            if double_star is None:
+                args = _copy_comma_layout(args, arg, _default_comma)
+            else:  # keywords read best before `**kwargs`
+                args.insert(double_star, arg.with_changes(comma=_default_comma()))
         return updated_node.with_changes(args=args)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute):
@@ -122,6 +127,7 @@ class _Threader(cst.CSTTransformer):
                 keep[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
             return updated_node.with_changes(body=keep)
         marker = updated_node.with_changes(body=[cst.Pass()])
+        self._keep_alive.append(marker)
         self.removed_lines.add(id(marker))
         return marker
 

@@ -229,6 +229,9 @@ class Planner:
         parent_summary = parent.module
         plan.touch(parent_summary)
         plan.remove.add(id(write.statement))
+        alias = self._alias_only_used_here(write)
+        if alias is not None:
+            plan.remove.add(id(alias))
         param = self.param_name(write.attr)
         plan.add_kwargs.setdefault(id(call.call), []).append((param, value))
 
@@ -255,6 +258,8 @@ class Planner:
         for method_name, read_nodes in reads.items():
             func = owner.methods[method_name]
             self._ensure_param(plan, owner, method_name, param, attr_type)
+            if any(p.name.value == param for p in all_params(func)):
+                continue  # the method already takes the override and decides itself
             plan.bind_once.setdefault(id(func), []).append((param, write.attr))
             for node in read_nodes:
                 plan.replace_reads[id(node)] = param
@@ -263,6 +268,34 @@ class Planner:
         return FixVerdict(plan, safe, why, title)
 
     # -- pieces ------------------------------------------------------------------------------
+    def _alias_only_used_here(self, write: AttributeWrite) -> Optional[cst.Assign]:
+        """``attn = layer.attention.attn`` whose only use is this write: it goes with the write,
+        since the reach-through itself is what fails under a block wrapper."""
+        base = write.target.value
+        if not isinstance(base, cst.Name):
+            return None
+        assignments: List[cst.Assign] = []
+        uses = 0
+        stack: List[cst.CSTNode] = [write.function.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Assign):
+                if any(isinstance(t.target, cst.Name) and t.target.value == base.value for t in node.targets):
+                    if len(node.targets) != 1:
+                        return None
+                    assignments.append(node)
+                    stack.append(node.value)
+                    continue
+            if isinstance(node, cst.Attribute):
+                stack.append(node.value)  # `.attr` names are not uses of a variable
+                continue
+            if isinstance(node, cst.Name) and node.value == base.value:
+                uses += 1
+            stack.extend(node.children)
+        if len(assignments) == 1 and uses == 1:
+            return assignments[0]
+        return None
+
     def _block_call(self, analysis: ClassAnalysis, write: AttributeWrite) -> SubmoduleCall:
         candidates = [
             call for call in analysis.calls
@@ -360,10 +393,17 @@ class Planner:
             return False, f"`{owner.name}.{outside[0]}` reads `{write.attr}` outside the threaded forward path"
         # Other calls of the same block that the write does not precede.
         block_links = call.callee.links
+        def preceded(c: SubmoduleCall) -> bool:
+            return any(
+                w.attr == write.attr and w.owner.type == write.owner.type and w.function is c.function
+                and _is_prefix(c.callee.links, w.owner.links) and _after(w.trail, c.trail)
+                for w in analysis.writes
+            )
+
         others = [
             c for c in analysis.calls
             if c is not call and c.callee.type == call.callee.type and c.callee.links[0] == block_links[0]
-            and not (c.function is write.function and _after(write.trail, c.trail))
+            and not preceded(c)
         ]
         if others:
             return False, "the block is also called where the write does not precede the call"
