@@ -60,16 +60,53 @@ Value = Union[SelfValue, SubValue, IterValue, TupleValue]
 Trail = Tuple[Tuple[int, int], ...]
 
 
+SETATTR_FORMS = ("setattr", "object.__setattr__", "__dict__", "vars")
+
+
 @dataclass
 class AttributeWrite:
+    """A forward-time write of ``attr`` on ``owner``.
+
+    ``form`` says how: ``attribute`` (``x.attr = v``, ``+=``, ``del``), ``setattr``,
+    ``object.__setattr__``, ``__dict__`` (``x.__dict__["attr"] = v``) or ``vars``
+    (``vars(x)["attr"] = v``). ``attr`` is None when the name is not a string literal.
+    """
+
     kind: str  # "assign", "augassign", "annassign", "delete"
-    target: cst.Attribute
+    target: cst.CSTNode  # the node findings point at
     statement: cst.CSTNode
     owner: SubValue
-    attr: str
+    attr: Optional[str]
     method: str
     function: cst.FunctionDef
     trail: Trail  # (block id, statement index) from the method body down to the statement
+    owner_expr: cst.BaseExpression
+    value: Optional[cst.BaseExpression]
+    form: str = "attribute"
+
+
+@dataclass
+class ReadAccess:
+    """A forward-time read of an attribute chain that starts at a submodule."""
+
+    node: cst.Attribute
+    value: SubValue
+    statement: cst.CSTNode
+    method: str
+    function: cst.FunctionDef
+    trail: Trail
+
+
+@dataclass
+class ContextToggle:
+    """``with cm(...):`` at forward time, where ``cm`` is a project context manager that sets and
+    restores attributes on a module it is given or reaches."""
+
+    item: cst.WithItem
+    statement: cst.With
+    manager: str
+    attrs: Tuple[str, ...]
+    method: str
 
 
 @dataclass
@@ -83,11 +120,33 @@ class SubmoduleCall:
 
 
 @dataclass
+class Toggle:
+    """A write, a call of the block, and a restore of the same attribute."""
+
+    first: AttributeWrite
+    restore: AttributeWrite
+    call: SubmoduleCall
+    try_statement: Optional[cst.Try] = None
+
+
+@dataclass
 class ClassAnalysis:
     cls: ClassSummary
     writes: List[AttributeWrite] = field(default_factory=list)
     calls: List[SubmoduleCall] = field(default_factory=list)
+    reads: List[ReadAccess] = field(default_factory=list)
+    context_toggles: List[ContextToggle] = field(default_factory=list)
+    self_writes: List[AttributeWrite] = field(default_factory=list)
+    toggles: List[Toggle] = field(default_factory=list)
     forward_methods: List[str] = field(default_factory=list)
+
+    def toggle_writes(self) -> Set[int]:
+        """Ids of the writes that belong to a set-then-restore toggle (reported once, as a toggle)."""
+        ids: Set[int] = set()
+        for toggle in self.toggles:
+            ids.add(id(toggle.first))
+            ids.add(id(toggle.restore))
+        return ids
 
 
 def _link_for(expression: str, typ: Optional[SubType], reason: str = "") -> ChainLink:
@@ -121,6 +180,9 @@ class _Walker:
         self.method = "forward"
         self.function: Optional[cst.FunctionDef] = None
         self.trail: List[Tuple[int, int]] = []
+        self.local_defs: Dict[str, cst.FunctionDef] = {}
+        self.applied: Set[int] = set()
+        self.seen_reads: Set[int] = set()
 
     # -- values ---------------------------------------------------------------------------
     def eval(self, node: cst.BaseExpression, env: Dict[str, Value]) -> Optional[Value]:
@@ -299,6 +361,7 @@ class _Walker:
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 self.scan_calls(item.item, stmt, env)
+                self._context_toggle(item, stmt, env)
                 if item.asname is not None:
                     self.bind(item.asname.name, None, env)
             self.walk_block(stmt.body, env)
@@ -317,6 +380,7 @@ class _Walker:
                 self.walk_block(case.body, branch)
                 _merge_into(env, branch)
         elif isinstance(stmt, cst.FunctionDef):
+            self.local_defs[stmt.name.value] = stmt
             self_name = _self_name_in(env)
             self.walk_function(stmt, env, self_name)
 
@@ -361,27 +425,168 @@ class _Walker:
         if isinstance(target, cst.StarredElement):
             self.write_targets(target.value, stmt, kind, env)
             return
+        if isinstance(target, cst.Subscript) and id(target) not in self.seen_targets:
+            self._dict_write(target, stmt, kind, env)
+            return
         if not isinstance(target, cst.Attribute) or id(target) in self.seen_targets:
             return
         owner = self.eval(target.value, env)
-        if isinstance(owner, SubValue):
+        if isinstance(owner, SelfValue):
+            self.seen_targets.add(id(target))
+            self.analysis.self_writes.append(
+                AttributeWrite(
+                    kind, target, stmt, SubValue((), None), target.attr.value, self.method, self.function,
+                    tuple(self.trail), owner_expr=target.value, value=getattr(stmt, "value", None),
+                )
+            )
+        elif isinstance(owner, SubValue):
             self.seen_targets.add(id(target))
             self.analysis.writes.append(
-                AttributeWrite(kind, target, stmt, owner, target.attr.value, self.method, self.function, tuple(self.trail))
+                AttributeWrite(
+                    kind, target, stmt, owner, target.attr.value, self.method, self.function, tuple(self.trail),
+                    owner_expr=target.value, value=getattr(stmt, "value", None),
+                )
             )
 
-    def scan_calls(self, node: cst.CSTNode, stmt: cst.CSTNode, env: Dict[str, Value]) -> None:
-        """Record submodule calls and ``self.method(...)`` call sites in an expression."""
-        stack = [node]
+    def _dict_write(self, target: cst.Subscript, stmt: cst.CSTNode, kind: str, env: Dict[str, Value]) -> None:
+        """``x.__dict__["name"] = v`` and ``vars(x)["name"] = v``."""
+        base = target.value
+        if isinstance(base, cst.Attribute) and base.attr.value == "__dict__":
+            owner_expr, form = base.value, "__dict__"
+        elif isinstance(base, cst.Call) and dotted_name(base.func) == "vars" and len(base.args) == 1:
+            owner_expr, form = base.args[0].value, "vars"
+        else:
+            return
+        owner = self.eval(owner_expr, env)
+        if not isinstance(owner, SubValue):
+            return
+        attr = None
+        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+            attr = string_literal(target.slice[0].slice.value)
+        self.seen_targets.add(id(target))
+        self.analysis.writes.append(
+            AttributeWrite(
+                kind, target, stmt, owner, attr, self.method, self.function, tuple(self.trail),
+                owner_expr=owner_expr, value=getattr(stmt, "value", None), form=form,
+            )
+        )
+
+    def _setattr_write(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> bool:
+        name = dotted_name(call.func)
+        if name not in ("setattr", "object.__setattr__") or len(call.args) != 3 or any(a.star for a in call.args):
+            return False
+        owner = self.eval(call.args[0].value, env)
+        if not isinstance(owner, SubValue) or id(call) in self.seen_targets:
+            return isinstance(owner, SubValue)
+        self.seen_targets.add(id(call))
+        removable = isinstance(stmt, cst.Expr) and stmt.value is call
+        self.analysis.writes.append(
+            AttributeWrite(
+                "assign", call, stmt if removable else call, owner, string_literal(call.args[1].value), self.method,
+                self.function, tuple(self.trail), owner_expr=call.args[0].value, value=call.args[2].value, form=name,
+            )
+        )
+        return True
+
+    def _context_toggle(self, item: cst.WithItem, stmt: cst.With, env: Dict[str, Value]) -> None:
+        call = item.item
+        if not isinstance(call, cst.Call):
+            return
+        func: Optional[cst.FunctionDef] = None
+        spelled = dotted_name(call.func) or "?"
+        if isinstance(call.func, cst.Attribute) and isinstance(self.eval(call.func.value, env), SelfValue):
+            func = self.cls.methods.get(call.func.attr.value)
+        elif spelled != "?":
+            from .index import ProjectFunction
+
+            symbol = self.index.resolve(self.cls.module, spelled)
+            if isinstance(symbol, ProjectFunction):
+                func = symbol.func
+        if func is None or not _is_context_manager(func):
+            return
+        given = any(isinstance(self.eval(arg.value, env), (SubValue, SelfValue)) for arg in call.args)
+        attrs = _toggled_attributes(func)
+        if attrs and given:
+            self.analysis.context_toggles.append(ContextToggle(item, stmt, spelled, attrs, self.method))
+
+    def _apply_call(self, call: cst.Call, env: Dict[str, Value]) -> None:
+        """``self.apply(fn)``: ``fn`` runs on every module of the subtree."""
+        base = self.eval(call.func.value, env)
+        if not isinstance(base, (SelfValue, SubValue)) or len(call.args) != 1:
+            return
+        prefix = "self" if isinstance(base, SelfValue) else _chain_text(base)
+        module = SubValue((ChainLink(f"{prefix}.apply()", None, False, "any module visited by apply()"),), None, broadcast=True)
+        fn = call.args[0].value
+        if isinstance(fn, cst.Lambda):
+            params = list(fn.params.params)
+            if params:
+                inner = dict(env)
+                inner[params[0].name.value] = module
+                self.scan_calls(fn.body, call, inner, in_lambda=True)
+            return
+        target: Optional[cst.FunctionDef] = None
+        bound_index = 0
+        if isinstance(fn, cst.Name) and fn.value in self.local_defs:
+            target = self.local_defs[fn.value]
+        elif isinstance(fn, cst.Attribute) and isinstance(self.eval(fn.value, env), SelfValue):
+            target = self.cls.methods.get(fn.attr.value)
+            bound_index = 1
+        if target is None or id(target) in self.applied:
+            return
+        self.applied.add(id(target))
+        params = [p.name.value for p in list(target.params.posonly_params) + list(target.params.params)]
+        if len(params) <= bound_index:
+            return
+        inner = dict(env)
+        inner[params[bound_index]] = module
+        self.walk_block(target.body, inner)
+
+    def scan_calls(self, node: cst.CSTNode, stmt: cst.CSTNode, env: Dict[str, Value], in_lambda: bool = False) -> None:
+        """Record submodule calls, ``self.method(...)`` call sites, ``setattr`` writes and
+        ``apply(fn)`` broadcasts in an expression; comprehensions bind their targets."""
+        stack = [(node, env)]
         calls = []
+        attributes = []
+        inner_attributes: Set[int] = set()
         while stack:
-            current = stack.pop()
-            if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            current, scope = stack.pop()
+            if isinstance(current, cst.Attribute):
+                if id(current) not in inner_attributes:
+                    attributes.append((current, scope))
+                if isinstance(current.value, cst.Attribute):
+                    inner_attributes.add(id(current.value))
+            if isinstance(current, (cst.FunctionDef, cst.ClassDef)) or (isinstance(current, cst.Lambda) and not in_lambda):
+                continue
+            if isinstance(current, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+                inner = dict(scope)
+                comp = current.for_in
+                while comp is not None:
+                    stack.append((comp.iter, inner))
+                    self.bind(comp.target, self.iter_elem(self.eval(comp.iter, inner)), inner)
+                    for cond in comp.ifs:
+                        stack.append((cond, inner))
+                    comp = comp.inner_for_in
+                parts = [current.key, current.value] if isinstance(current, cst.DictComp) else [current.elt]
+                stack.extend((part, inner) for part in parts)
                 continue
             if isinstance(current, cst.Call):
-                calls.append(current)
-            stack.extend(current.children)
-        for call in reversed(calls):
+                calls.append((current, scope))
+            stack.extend((child, scope) for child in current.children)
+        for attribute, scope in attributes:
+            if id(attribute) in self.seen_reads:
+                continue
+            value = self.eval(attribute, scope)
+            if isinstance(value, SubValue) and len(value.links) >= 2:
+                self.seen_reads.add(id(attribute))
+                self.analysis.reads.append(
+                    ReadAccess(attribute, value, stmt, self.method, self.function, tuple(self.trail))
+                )
+        for call, scope in reversed(calls):
+            if self._setattr_write(call, stmt, scope):
+                continue
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "apply":
+                self._apply_call(call, scope)
+            env = scope
             if isinstance(call.func, cst.Attribute) and isinstance(self.eval(call.func.value, env), SelfValue):
                 self._record_call_site(call, env)
                 continue
@@ -434,6 +639,115 @@ def _merge_into(env: Dict[str, Value], other: Dict[str, Value]) -> None:
             env[name] = value
 
 
+def _is_context_manager(func: cst.FunctionDef) -> bool:
+    for decorator in func.decorators:
+        name = dotted_name(decorator.decorator) or ""
+        if name.rsplit(".", 1)[-1] == "contextmanager":
+            return True
+    return False
+
+
+def _toggled_attributes(func: cst.FunctionDef) -> Tuple[str, ...]:
+    """Attributes a generator context manager assigns on something other than a plain local name,
+    both before and after its ``yield``."""
+    counts: Dict[str, int] = {}
+    params = {p.name.value for p in all_params(func)}
+    stack: List[cst.CSTNode] = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute):
+                    root = t.value
+                    while isinstance(root, (cst.Attribute, cst.Subscript)):
+                        root = root.value
+                    if isinstance(root, cst.Name) and root.value in params:
+                        counts[t.attr.value] = counts.get(t.attr.value, 0) + 1
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(node.children)
+    return tuple(sorted(name for name, count in counts.items() if count >= 2))
+
+
+def _find_try_with_final(function: cst.FunctionDef, statement: cst.CSTNode) -> Optional[cst.Try]:
+    stack: List[cst.CSTNode] = [function.body]
+    found = None
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Try) and node.finalbody is not None and _contains(node.finalbody, statement):
+            found = node  # keep looking for an inner one
+        stack.extend(node.children)
+    return found
+
+
+def _contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        stack.extend(node.children)
+    return False
+
+
+def _same_block_after(first_trail: Trail, later_trail: Trail) -> bool:
+    depth = len(first_trail)
+    if len(later_trail) < depth or tuple(later_trail[: depth - 1]) != tuple(first_trail[: depth - 1]):
+        return False
+    return later_trail[depth - 1][0] == first_trail[-1][0] and later_trail[depth - 1][1] > first_trail[-1][1]
+
+
+def _position_at(trail: Trail, depth: int) -> int:
+    return trail[depth - 1][1]
+
+
+def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
+    """Set-then-restore of one attribute around a call of the block that owns it."""
+    toggles: List[Toggle] = []
+    used: Set[int] = set()
+    writes = [w for w in analysis.writes if w.kind in ("assign", "annassign") and w.attr is not None and not w.owner.broadcast]
+    for first in writes:
+        if id(first) in used:
+            continue
+        for restore in writes:
+            if restore is first or id(restore) in used or restore.function is not first.function:
+                continue
+            if restore.attr != first.attr or restore.owner.links != first.owner.links:
+                continue
+            calls = [
+                c for c in analysis.calls
+                if c.function is first.function and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
+                and _same_block_after(first.trail, c.trail)
+            ]
+            depth = len(first.trail)
+            match: Optional[Toggle] = None
+            try_stmt = _find_try_with_final(first.function, restore.statement)
+            if try_stmt is not None:
+                inside = [
+                    c for c in analysis.calls
+                    if c.function is first.function and _contains(try_stmt.body, c.call)
+                    and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
+                ]
+                if _contains(try_stmt.body, first.statement):
+                    inside = [c for c in inside if _same_block_after(first.trail, c.trail)]
+                elif not _same_block_after(first.trail, restore.trail):
+                    inside = []  # the first write is not before the try in the same block
+                if inside:
+                    match = Toggle(first, restore, inside[0], try_stmt)
+            elif _same_block_after(first.trail, restore.trail):
+                restore_pos = _position_at(restore.trail, depth)
+                between = [c for c in calls if _position_at(c.trail, depth) < restore_pos]
+                if between:
+                    match = Toggle(first, restore, between[0], None)
+            if match is not None:
+                toggles.append(match)
+                used.add(id(first))
+                used.add(id(restore))
+                break
+    return toggles
+
+
 def forward_reachable(cls: ClassSummary, roots: Sequence[str] = ("forward",)) -> List[str]:
     """``forward`` and the methods of the class it reaches through ``self.m(...)``, in BFS order."""
     from .cst_util import self_method_calls
@@ -469,5 +783,6 @@ def analyse_class(index: ProjectIndex, cls: ClassSummary) -> ClassAnalysis:
                 env.setdefault(param, value)
         walker.method = name
         walker.walk_function(func, {}, self_name, bound=env)
+    analysis.toggles = find_toggles(analysis)
     return analysis
 

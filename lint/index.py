@@ -58,6 +58,12 @@ class ProjectModule:
 
 
 @dataclass(frozen=True)
+class ProjectFunction:
+    func: cst.FunctionDef
+    module: ModuleSummary
+
+
+@dataclass(frozen=True)
 class External:
     qualname: str
 
@@ -67,7 +73,7 @@ class Unresolved:
     reason: str
 
 
-Symbol = Union[ProjectClass, ProjectModule, External, Unresolved]
+Symbol = Union[ProjectClass, ProjectModule, ProjectFunction, External, Unresolved]
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class ProjectIndex:
     def _resolve_local(self, summary: ModuleSummary, name: str, depth: int) -> Symbol:
         if name in summary.classes:
             return ProjectClass(summary.classes[name])
+        if name in summary.functions:
+            return ProjectFunction(summary.functions[name], summary)
         if name in summary.aliases and summary.aliases[name].split(".")[0] != name:
             return self.resolve(summary, summary.aliases[name], depth + 1)
         binding = summary.imports.get(name)
@@ -173,7 +181,7 @@ class ProjectIndex:
     def _member(self, symbol: Symbol, part: str, depth: int) -> Symbol:
         if isinstance(symbol, ProjectModule):
             summary = symbol.summary
-            if part in summary.classes or part in summary.imports or part in summary.aliases:
+            if part in summary.classes or part in summary.functions or part in summary.imports or part in summary.aliases:
                 return self._resolve_local(summary, part, depth + 1)
             sub = self.find_module(f"{summary.name}.{part}", summary)
             if sub is not None:
@@ -252,7 +260,7 @@ class ProjectIndex:
                 return None
             return ModuleType(external=symbol.qualname, certain=False,
                               reason=f"`{spelled}` is defined outside the checked tree")
-        if isinstance(symbol, ProjectModule):
+        if isinstance(symbol, (ProjectModule, ProjectFunction)):
             return None
         return ModuleType(certain=False, reason=symbol.reason)
 

@@ -48,6 +48,7 @@ class ModuleSummary:
     module: cst.Module
     imports: Dict[str, ImportBinding] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
+    functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
     aliases: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -141,6 +142,8 @@ def _visit_top_level(body, summary: ModuleSummary) -> None:
             _collect_imports(stmt, summary)
         elif isinstance(stmt, cst.ClassDef):
             summary.classes[stmt.name.value] = _summarise_class(stmt, summary)
+        elif isinstance(stmt, cst.FunctionDef):
+            summary.functions[stmt.name.value] = stmt
         elif isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0].target
             value = dotted_name(stmt.value)

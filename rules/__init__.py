@@ -7,9 +7,13 @@ from typing import Dict, List, Type
 from lint.rule import Rule
 
 from .zl001_submodule_state_mutation import SubmoduleStateMutationInForward
+from .zl002_setattr_on_submodule import SetattrOnSubmoduleInForward
+from .zl003_broadcast_mutation import BroadcastMutationInForward
 
 ALL_RULES: List[Type[Rule]] = [
     SubmoduleStateMutationInForward,
+    SetattrOnSubmoduleInForward,
+    BroadcastMutationInForward,
 ]
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

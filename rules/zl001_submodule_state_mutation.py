@@ -19,8 +19,10 @@ class SubmoduleStateMutationInForward(Rule):
     and in methods of the same class that `forward` reaches through `self.method(...)`) and whose
     target belongs to a submodule of the module: `self.block.flag = v`, `layer.attention.attn.flag
     = v` inside `for layer in self.layers`, `self.layers[i].flag = v`, aliases such as
-    `attn = layer.attention.attn; attn.flag = v`, and the modules yielded by `self.modules()` or
-    `self.children()`. zlint resolves the classes along the chain across files and shows them.
+    `attn = layer.attention.attn; attn.flag = v`, and loop variables over `ModuleList`,
+    `ModuleDict` and `Sequential` containers. zlint resolves the classes along the chain across
+    files and shows them. The same write made with `setattr` is ZL002, made on every module of a
+    `self.modules()` loop is ZL003, and set-then-restored around a call is ZL004.
 
     ## Why is this bad?
     The parent reaches past its child's interface and changes state that the child reads later.
@@ -70,7 +72,11 @@ class SubmoduleStateMutationInForward(Rule):
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         for analysis in ctx.analyses:
+            toggled = analysis.toggle_writes()
             for write in analysis.writes:
+                # setattr forms are ZL002, loops over modules() are ZL003, set-and-restore is ZL004.
+                if write.form != "attribute" or write.owner.broadcast or id(write) in toggled:
+                    continue
                 owner_text = ctx.module.code_for_node(write.target.value)
                 owner_class = write.owner.links[-1].class_name if write.owner.links else None
                 where = f" ({owner_class}.{write.attr})" if owner_class else ""
@@ -190,23 +196,6 @@ class SubmoduleStateMutationInForward(Rule):
                     for name, head in self.heads.items():
                         head.tag = name  # expect: ZL001
                     self.heads["a"].scale = 2.0  # expect: ZL001
-                    return x
-            """
-        ),
-        Invalid(
-            """
-            import torch.nn as nn
-
-            class Model(nn.Module):
-                def forward(self, x, flag):
-                    for m in self.modules():
-                        m.flag = flag  # expect: ZL001
-                    for name, m in self.named_modules():
-                        m.name_seen = name  # expect: ZL001
-                    for child in self.children():
-                        child.flag = flag  # expect: ZL001
-                    for name, child in self.named_children():
-                        child.flag = flag  # expect: ZL001
                     return x
             """
         ),
@@ -403,6 +392,23 @@ class SubmoduleStateMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    for m in self.modules():
+                        m.flag = flag
+                    for name, m in self.named_modules():
+                        m.name_seen = name
+                    for child in self.children():
+                        child.flag = flag
+                    for name, child in self.named_children():
+                        child.flag = flag
+                    return x
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

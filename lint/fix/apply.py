@@ -90,6 +90,16 @@ class _Threader(cst.CSTTransformer):
                 node = node.with_changes(body=body.with_changes(body=existing[:at] + statements + existing[at:]))
         return node
 
+    def leave_Try(self, original_node: cst.Try, updated_node: cst.Try):
+        if id(original_node) not in self.plan.drop_finally:
+            return updated_node
+        if updated_node.handlers:
+            return updated_node.with_changes(finalbody=None)
+        body = list(updated_node.body.body)
+        if body:
+            body[0] = body[0].with_changes(leading_lines=list(updated_node.leading_lines) + list(body[0].leading_lines))
+        return cst.FlattenSentinel(body)
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call):
         extra = self.plan.add_kwargs.get(id(original_node))
         if not extra:

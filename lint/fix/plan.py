@@ -18,7 +18,7 @@ from ..cst_util import all_params, first_param_name, iter_statements, self_attri
 from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall, SubValue
 from ..index import ProjectIndex
 from ..modules import ClassSummary, ModuleSummary
-from ..types import ModuleType
+from ..types import ContainerType, ModuleType
 
 
 @dataclass
@@ -28,6 +28,7 @@ class FixPlan:
     add_params: Dict[int, List[Tuple[str, Optional[str]]]] = field(default_factory=dict)
     add_kwargs: Dict[int, List[Tuple[str, cst.BaseExpression]]] = field(default_factory=dict)
     remove: Set[int] = field(default_factory=set)
+    drop_finally: Set[int] = field(default_factory=set)  # try statements whose finally clause goes
     bind_once: Dict[int, List[Tuple[str, str]]] = field(default_factory=dict)  # func -> (param, attr)
     replace_reads: Dict[int, str] = field(default_factory=dict)  # self.attr node -> param
     needs_optional: Set[int] = field(default_factory=set)  # module ids that need `Optional`
@@ -46,6 +47,7 @@ class FixPlan:
                 bucket[:] = [b for b in bucket if b[0] != name]
                 bucket.append((name, value))
         self.remove |= other.remove
+        self.drop_finally |= other.drop_finally
         for key, items in other.bind_once.items():
             bucket = self.bind_once.setdefault(key, [])
             bucket.extend(item for item in items if item not in bucket)
@@ -129,10 +131,10 @@ def _bound_names(node: cst.CSTNode) -> Set[str]:
     return bound
 
 
-def _statements_between(function: cst.FunctionDef, write: AttributeWrite, call: SubmoduleCall) -> List[cst.CSTNode]:
+def _statements_between(function: cst.FunctionDef, trail, call: SubmoduleCall) -> List[cst.CSTNode]:
     """Statements of the write's block strictly after the write and before the one holding the call."""
-    block_id, write_pos = write.trail[-1]
-    _, call_pos = call.trail[len(write.trail) - 1]
+    block_id, write_pos = trail[-1]
+    _, call_pos = call.trail[len(trail) - 1]
     block = _find_block(function, block_id)
     if block is None:
         return []
@@ -187,6 +189,76 @@ def attribute_python_type(cls: ClassSummary, attr: str) -> Optional[str]:
     return None
 
 
+def _single_use_assignment(function: cst.FunctionDef, name_node) -> Optional[cst.Assign]:
+    """``n = <expr>`` when ``name_node`` is the name ``n`` and this is its only use: such an alias
+    (``attn = layer.attention.attn``) or saved value (``old = layer.attn.flag``) goes with the
+    write that uses it, since the reach-through itself is what fails under a block wrapper."""
+    if not isinstance(name_node, cst.Name):
+        return None
+    assignments: List[cst.Assign] = []
+    uses = 0
+    stack: List[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            if any(isinstance(t.target, cst.Name) and t.target.value == name_node.value for t in node.targets):
+                if len(node.targets) != 1:
+                    return None
+                assignments.append(node)
+                stack.append(node.value)
+                continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)  # `.attr` names are not uses of a variable
+            continue
+        if isinstance(node, cst.Name) and node.value == name_node.value:
+            uses += 1
+        stack.extend(node.children)
+    if len(assignments) == 1 and uses == 1:
+        return assignments[0]
+    return None
+
+
+def _only_statement(body, statement) -> bool:
+    statements = []
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            statements.extend(stmt.body)
+        else:
+            statements.append(stmt)
+    return len(statements) == 1 and statements[0] is statement
+
+
+def _enclosing_module_loop(write: AttributeWrite):
+    """The ``for m in self.modules():`` loop around a broadcast write, and its trail."""
+    from ..forward import MODULE_ITERATORS
+
+    for depth in range(len(write.trail), 0, -1):
+        block_id, position = write.trail[depth - 1]
+        block = _find_block(write.function, block_id)
+        if block is None:
+            continue
+        statements = list(iter_statements(block))
+        stmt = statements[position] if position < len(statements) else None
+        if isinstance(stmt, cst.For):
+            it = stmt.iter
+            if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in MODULE_ITERATORS:
+                return stmt, write.trail[:depth]
+    return None, None
+
+
+def _loop_only_sets(loop: cst.For, write: AttributeWrite) -> bool:
+    """The loop body is the write, alone or inside one ``if isinstance(...)`` without else."""
+    if loop.orelse is not None:
+        return False
+    statements = list(iter_statements(loop.body))
+    if len(statements) == 1 and statements[0] is write.statement:
+        return True
+    if len(statements) == 1 and isinstance(statements[0], cst.If) and statements[0].orelse is None:
+        inner = list(iter_statements(statements[0].body))
+        return len(inner) == 1 and inner[0] is write.statement
+    return False
+
+
 class Planner:
     def __init__(self, index: ProjectIndex, template: str):
         self.index = index
@@ -195,50 +267,115 @@ class Planner:
     def param_name(self, attr: str) -> str:
         return self.template.replace("{attr}", attr)
 
-    # -- entry point -------------------------------------------------------------------------
+    # -- entry points ------------------------------------------------------------------------
     def plan(self, parent: ClassSummary, write: AttributeWrite) -> FixVerdict:
+        """A direct write (ZL001) or a ``setattr``-style write (ZL002)."""
+        return self._guard(lambda: self._plan_write(parent, write))
+
+    def plan_toggle(self, parent: ClassSummary, toggle) -> FixVerdict:
+        """A set-then-restore toggle (ZL004): thread the set value, drop both halves."""
+        return self._guard(lambda: self._plan_toggle(parent, toggle))
+
+    def plan_broadcast(self, parent: ClassSummary, write: AttributeWrite) -> FixVerdict:
+        """A write inside a loop over ``modules()`` (ZL003), narrowed to one class."""
+        return self._guard(lambda: self._plan_broadcast(parent, write))
+
+    @staticmethod
+    def _guard(make) -> FixVerdict:
         try:
-            return self._plan(parent, write)
+            return make()
         except Unfixable as exc:
             return FixVerdict(None, False, str(exc))
 
-    def _plan(self, parent: ClassSummary, write: AttributeWrite) -> FixVerdict:
+    def _check_write(self, write: AttributeWrite) -> None:
         if write.kind in ("augassign", "delete"):
             verb = "an augmented assignment reads the previous value" if write.kind == "augassign" else "`del` removes state"
             raise Unfixable(f"no fix: {verb}; it cannot become an argument")
+        if write.attr is None:
+            raise Unfixable("no fix: the attribute name is not a string literal")
+        if write.value is None or (write.form in ("setattr", "object.__setattr__") and write.statement is write.target):
+            raise Unfixable("no fix: the write is part of a larger expression")
+
+    def _plan_write(self, parent: ClassSummary, write: AttributeWrite) -> FixVerdict:
+        self._check_write(write)
         if write.owner.broadcast:
             raise Unfixable("no fix: the write reaches modules through modules()/children(), not a named path")
         analysis: ClassAnalysis = self.index.analysis(parent)
-        call = self._block_call(analysis, write)
-        links = write.owner.links
-        path_links = links[len(call.callee.links):]
+        call = self._block_call(analysis, write.function, write.trail, write.owner.links)
+        plan = FixPlan()
+        plan.touch(parent.module)
+        plan.remove.add(id(write.statement))
+        alias = _single_use_assignment(write.function, write.owner_expr)
+        if alias is not None:
+            plan.remove.add(id(alias))
+        title, safe, why = self._thread(plan, analysis, write, call, write.owner.links, write.trail)
+        return FixVerdict(plan, safe, why, title)
+
+    def _plan_toggle(self, parent: ClassSummary, toggle) -> FixVerdict:
+        verdict = self._plan_write(parent, toggle.first)
+        plan = verdict.plan
+        restore = toggle.restore
+        saved = _single_use_assignment(restore.function, restore.value) if restore.value is not None else None
+        if saved is not None:
+            plan.remove.add(id(saved))
+        try_stmt = toggle.try_statement
+        if try_stmt is not None and _only_statement(try_stmt.finalbody.body.body, restore.statement):
+            plan.drop_finally.add(id(try_stmt))
+        else:
+            plan.remove.add(id(restore.statement))
+        return verdict
+
+    def _plan_broadcast(self, parent: ClassSummary, write: AttributeWrite) -> FixVerdict:
+        self._check_write(write)
+        loop, loop_trail = _enclosing_module_loop(write)
+        if loop is None:
+            raise Unfixable("no fix: apply(fn) cannot be rewritten; move the setting into an argument by hand")
+        if not _loop_only_sets(loop, write):
+            raise Unfixable("no fix: the loop does more than set the attribute")
+        owner_type = write.owner.type
+        if not isinstance(owner_type, ModuleType) or owner_type.cls is None:
+            raise Unfixable(
+                "no fix: the loop sets the attribute on every module; narrow it with isinstance() to the class that reads it"
+            )
+        chains = self._chains_to(parent, owner_type.cls)
+        if not chains:
+            raise Unfixable(f"no fix: no submodule path from {parent.name} to {owner_type.cls.name} is resolved")
+        analysis: ClassAnalysis = self.index.analysis(parent)
+        plan = FixPlan()
+        plan.touch(parent.module)
+        plan.remove.add(id(loop))
+        titles, unsafe = [], []
+        for links in chains:
+            call = self._block_call(analysis, write.function, loop_trail, links)
+            title, safe, why = self._thread(plan, analysis, write, call, links, loop_trail)
+            titles.append(title)
+            if not safe:
+                unsafe.append(why)
+        return FixVerdict(plan, not unsafe, unsafe[0] if unsafe else "", titles[0])
+
+    # -- the shared threading machinery ---------------------------------------------------------
+    def _thread(self, plan: FixPlan, analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall,
+                links, anchor_trail) -> Tuple[str, bool, str]:
+        """Pass ``write.value`` at ``call`` and thread it down ``links`` to the owner of the attribute."""
         for link in links:
             if not link.resolved:
                 raise Unfixable(f"no fix: `{link.expression}` is not resolved ({link.reason or 'unknown class'})")
         block_type = call.callee.type
         if not isinstance(block_type, ModuleType) or block_type.cls is None:
             raise Unfixable("no fix: the called block's class is not in the checked tree")
-        value = write.statement.value
-        between = _statements_between(write.function, write, call)
+        value = write.value
+        between = _statements_between(write.function, anchor_trail, call)
         rebound = _names_in(value) & set().union(*[_bound_names(s) for s in between]) if between else set()
         if rebound:
             names = ", ".join(f"`{n}`" for n in sorted(rebound))
             raise Unfixable(f"no fix: the value depends on {names}, rebound between the write and the call")
-
-        plan = FixPlan()
-        parent_summary = parent.module
-        plan.touch(parent_summary)
-        plan.remove.add(id(write.statement))
-        alias = self._alias_only_used_here(write)
-        if alias is not None:
-            plan.remove.add(id(alias))
         param = self.param_name(write.attr)
         plan.add_kwargs.setdefault(id(call.call), []).append((param, value))
 
         # Resolve the classes down the chain first: E's class, then each `.a_k` submodule.
         steps: List[Tuple[ClassSummary, str]] = []
         current = block_type.cls
-        for link in path_links:
+        for link in links[len(call.callee.links):]:
             if not link.expression.startswith("."):
                 raise Unfixable(f"no fix: `{link.expression}` is not an attribute step")
             attr_name = link.expression[1:]
@@ -263,50 +400,50 @@ class Planner:
             plan.bind_once.setdefault(id(func), []).append((param, write.attr))
             for node in read_nodes:
                 plan.replace_reads[id(node)] = param
-        safe, why = self._safety(parent, analysis, write, call, owner, reads)
+        safe, why = self._safety(analysis, write, call, owner, reads, anchor_trail)
         title = f"Pass `{param}` to `{call.callee.links[-1].class_name}` instead of setting `{write.attr}`"
-        return FixVerdict(plan, safe, why, title)
+        return title, safe, why
+
+    def _chains_to(self, parent: ClassSummary, target: ClassSummary, limit: int = 8):
+        """Every resolved submodule path from ``parent`` to instances of ``target``, as chain links."""
+        from ..forward import _link_for
+
+        found = []
+
+        def walk(cls: ClassSummary, links, depth: int, seen) -> None:
+            if depth > limit:
+                return
+            for name, sub in sorted(self.index.submodules(cls).items()):
+                expr = f"self.{name}" if not links else f".{name}"
+                step = links + (_link_for(expr, sub.type),)
+                typ = sub.type
+                if isinstance(typ, ContainerType):
+                    if typ.elem is None:
+                        continue
+                    step = step + (_link_for("[*]", typ.elem),)
+                    typ = typ.elem
+                if not isinstance(typ, ModuleType) or typ.cls is None or typ.cls in seen:
+                    continue
+                if typ.cls is target:
+                    found.append(step)
+                    continue
+                walk(typ.cls, step, depth + 1, seen | {typ.cls})
+
+        walk(parent, (), 0, {parent})
+        return found
 
     # -- pieces ------------------------------------------------------------------------------
-    def _alias_only_used_here(self, write: AttributeWrite) -> Optional[cst.Assign]:
-        """``attn = layer.attention.attn`` whose only use is this write: it goes with the write,
-        since the reach-through itself is what fails under a block wrapper."""
-        base = write.target.value
-        if not isinstance(base, cst.Name):
-            return None
-        assignments: List[cst.Assign] = []
-        uses = 0
-        stack: List[cst.CSTNode] = [write.function.body]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Assign):
-                if any(isinstance(t.target, cst.Name) and t.target.value == base.value for t in node.targets):
-                    if len(node.targets) != 1:
-                        return None
-                    assignments.append(node)
-                    stack.append(node.value)
-                    continue
-            if isinstance(node, cst.Attribute):
-                stack.append(node.value)  # `.attr` names are not uses of a variable
-                continue
-            if isinstance(node, cst.Name) and node.value == base.value:
-                uses += 1
-            stack.extend(node.children)
-        if len(assignments) == 1 and uses == 1:
-            return assignments[0]
-        return None
-
-    def _block_call(self, analysis: ClassAnalysis, write: AttributeWrite) -> SubmoduleCall:
+    def _block_call(self, analysis: ClassAnalysis, function, trail, owner_links) -> SubmoduleCall:
         candidates = [
             call for call in analysis.calls
-            if call.function is write.function
-            and _is_prefix(call.callee.links, write.owner.links)
-            and _after(write.trail, call.trail)
+            if call.function is function
+            and _is_prefix(call.callee.links, owner_links)
+            and _after(trail, call.trail)
         ]
         if not candidates:
             raise Unfixable("no fix: the block is not called after the write in the same block of code")
         # The nearest call after the write, and the deepest callee (the block itself).
-        candidates.sort(key=lambda c: (c.trail[len(write.trail) - 1][1], -len(c.callee.links)))
+        candidates.sort(key=lambda c: (c.trail[len(trail) - 1][1], -len(c.callee.links)))
         return candidates[0]
 
     def _thread_to_submodule(self, plan: FixPlan, cls: ClassSummary, attr: str, param: str, attr_type: Optional[str]) -> None:
@@ -380,7 +517,7 @@ class Planner:
                 reads[name] = found
         return reads
 
-    def _safety(self, parent, analysis, write, call, owner, reads) -> Tuple[bool, str]:
+    def _safety(self, analysis, write, call, owner, reads, anchor_trail) -> Tuple[bool, str]:
         # Read outside the forward paths that the fix threads?
         outside = []
         for name, func in owner.methods.items():
@@ -394,6 +531,8 @@ class Planner:
         # Other calls of the same block that the write does not precede.
         block_links = call.callee.links
         def preceded(c: SubmoduleCall) -> bool:
+            if c.function is write.function and _after(anchor_trail, c.trail):
+                return True
             return any(
                 w.attr == write.attr and w.owner.type == write.owner.type and w.function is c.function
                 and _is_prefix(c.callee.links, w.owner.links) and _after(w.trail, c.trail)

@@ -1,0 +1,326 @@
+"""ZL003: forward-time writes on every module of a subtree."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from lint.findings import Finding
+from lint.rule import FileContext, Invalid, Rule, Valid
+
+
+class BroadcastMutationInForward(Rule):
+    """Forward-time write on every module yielded by `modules()`, `children()` or `apply(fn)`.
+
+    ## What it does
+    Flags attribute writes (plain, `setattr` or `__dict__`) made during `forward` on the modules
+    that `self.modules()`, `self.named_modules()`, `self.children()` or `self.named_children()`
+    yield, usually narrowed with `isinstance`, and writes made by a function passed to
+    `self.apply(fn)` at forward time.
+
+    ## Why is this bad?
+    It mutates state in every matching module of the tree at each call: a block cache or FSDP
+    wrapper changes which modules the walk reaches, `torch.compile` sees a write on each of them,
+    checkpoint recomputation observes whatever value the last call left, and concurrent requests
+    sharing the model race on the flag. The walk also costs a traversal of the whole tree on
+    every forward.
+
+    ## Example
+    ```python
+    class Model(nn.Module):
+        def forward(self, x, full):
+            for m in self.modules():
+                if isinstance(m, USPAttention):
+                    m.skip_sequence_parallel = full
+            for layer in self.layers:
+                x = layer(x)
+            return x
+    ```
+
+    Use instead: pass `skip_sequence_parallel_override=full` to each block and thread it down to
+    `USPAttention`, as for ZL001.
+
+    ## Fix
+    When the loop does nothing but set one attribute on one resolved class (narrowed with
+    `isinstance`), and every path from this module to that class is resolved and called after
+    the loop, `zlint fix` removes the loop and threads the value down every path with the same
+    machinery as ZL001. Otherwise the finding says why it has no fix.
+    """
+
+    code = "ZL003"
+    name = "broadcast-mutation-in-forward"
+    fixable = True
+
+    def check(self, ctx: FileContext) -> Iterable[Finding]:
+        for analysis in ctx.analyses:
+            for write in analysis.writes:
+                if not write.owner.broadcast:
+                    continue
+                owner_text = ctx.module.code_for_node(write.owner_expr)
+                name = f"`{write.attr}`" if write.attr else "a computed attribute"
+                source = write.owner.links[0].expression
+                narrowed = write.owner.links[-1].class_name
+                which = f" (every {narrowed})" if narrowed else ""
+                message = (
+                    f"`{analysis.cls.name}.{write.method}` sets {name} on `{owner_text}` for each module "
+                    f"from `{source}`{which} at forward time"
+                )
+                yield ctx.finding(
+                    self, write.target, message, chain=write.owner.links, statement=write.statement,
+                    fix=ctx.planner.plan_broadcast(analysis.cls, write),
+                )
+
+    invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    for m in self.modules():
+                        m.flag = flag  # expect: ZL003
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Attn(nn.Module):
+                def forward(self, x):
+                    return x if self.full else -x
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attn = Attn()
+
+                def forward(self, x, full):
+                    for m in self.modules():
+                        if isinstance(m, Attn):
+                            m.full = full  # expect: ZL003
+                    return self.attn(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    for name, m in self.named_modules():
+                        m.flag = flag  # expect: ZL003
+                    for child in self.children():
+                        child.flag = flag  # expect: ZL003
+                    for name, child in self.named_children():
+                        child.flag = flag  # expect: ZL003
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    for m in self.modules():
+                        setattr(m, "flag", flag)  # expect: ZL003
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    self.apply(lambda m: setattr(m, "flag", flag))  # expect: ZL003
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    def set_flag(module):
+                        module.flag = flag  # expect: ZL003
+                    self.apply(set_flag)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.apply(self._reset)
+                    return x
+
+                def _reset(self, module):
+                    module.calls = 0  # expect: ZL003
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.Linear(4, 4)
+
+                def forward(self, x, flag):
+                    for m in self.encoder.modules():
+                        m.flag = flag  # expect: ZL003
+                    return self.encoder(x)
+            """
+        ),
+    )
+
+    valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    for m in self.modules():
+                        m.flag = False
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def set_flag(self, flag):
+                    for m in self.modules():
+                        m.flag = flag
+
+                def forward(self, x):
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    count = 0
+                    for m in self.modules():
+                        count += 1
+                    return x * count
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    flags = [getattr(m, "flag", False) for m in self.modules()]
+                    return x if any(flags) else -x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    for m in self.modules():
+                        m.weight.data.zero_()
+                        m.cache[0] = x
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            def reset(model):
+                for m in model.modules():
+                    m.flag = False
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.apply(self._init_weights)
+
+                def _init_weights(self, module):
+                    module.initialised = True
+
+                def forward(self, x):
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, others):
+                    for m in others:
+                        m.flag = True
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x, flag):
+                    for layer in self.layers:
+                        layer.flag = flag  # expect: ZL001
+                    return x
+            """
+        ),
+        Valid(
+            """
+            class Walker:
+                def forward(self, model):
+                    for m in model.modules():
+                        m.flag = True
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.apply(print)
+                    names = [name for name, _ in self.named_modules()]
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, flag):
+                    for m in self.modules():
+                        m.flag = flag  # zlint: ignore[ZL003]
+                    return x
+            """
+        ),
+    )
