@@ -9,11 +9,17 @@ from lint.rule import Rule
 from .zl001_submodule_state_mutation import SubmoduleStateMutationInForward
 from .zl002_setattr_on_submodule import SetattrOnSubmoduleInForward
 from .zl003_broadcast_mutation import BroadcastMutationInForward
+from .zl004_toggle_submodule_state import ToggleSubmoduleState
+from .zl005_wrapper_fragile_access import WrapperFragileSubmoduleAccess
+from .zl006_self_state_mutation import SelfStateMutationInForward
 
 ALL_RULES: List[Type[Rule]] = [
     SubmoduleStateMutationInForward,
     SetattrOnSubmoduleInForward,
     BroadcastMutationInForward,
+    ToggleSubmoduleState,
+    WrapperFragileSubmoduleAccess,
+    SelfStateMutationInForward,
 ]
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -141,6 +141,14 @@ class _Threader(cst.CSTTransformer):
         self.removed_lines.add(id(marker))
         return marker
 
+    def leave_For(self, original_node: cst.For, updated_node: cst.For):
+        if id(original_node) not in self.plan.remove:
+            return updated_node
+        marker = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=updated_node.leading_lines)
+        self._keep_alive.append(marker)
+        self.removed_lines.add(id(marker))
+        return marker
+
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock):
         body = self._drop_removed(list(updated_node.body))
         if body is None:

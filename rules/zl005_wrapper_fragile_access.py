@@ -1,0 +1,413 @@
+"""ZL005: forward-time reads that reach deep into a block the forward then calls."""
+
+from __future__ import annotations
+
+from typing import Iterable, Set
+
+import libcst as cst
+
+from lint.findings import Finding
+from lint.fix.plan import _after, _is_prefix
+from lint.rule import FileContext, Invalid, Rule, Valid
+
+
+def _write_related_statements(analysis) -> Set[int]:
+    """Reads that only serve a write another rule reports: aliases of write targets and values
+    saved for a restore."""
+    names_by_function = {}
+    for write in analysis.writes:
+        if isinstance(write.owner_expr, cst.Name):
+            names_by_function.setdefault(id(write.function), set()).add(write.owner_expr.value)
+    for toggle in analysis.toggles:
+        if isinstance(toggle.restore.value, cst.Name):
+            names_by_function.setdefault(id(toggle.restore.function), set()).add(toggle.restore.value.value)
+    related: Set[int] = set()
+    for read in analysis.reads:
+        stmt = read.statement
+        if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target, cst.Name):
+            if stmt.targets[0].target.value in names_by_function.get(id(read.function), set()):
+                related.add(id(read.node))
+    return related
+
+
+class WrapperFragileSubmoduleAccess(Rule):
+    """Forward-time read that reaches two or more levels into a block the forward then calls.
+
+    ## What it does
+    Flags reads such as `layer.attention.attn.some_attr` or `layer.attention.norm.weight` made
+    during `forward` when `layer` is a submodule that the same forward then calls. Reading one
+    level (`layer.scale`) is not flagged.
+
+    ## Why is this bad?
+    It is the other half of the serving incident that ZL001 describes: anything that wraps the
+    block (a block cache, FSDP, a compiled or hooked module) keeps `layer(x)` working but makes
+    `layer.attention` disappear, so the read raises `AttributeError` the moment a wrapper is
+    enabled. It also ties the parent to the inner structure of its children.
+
+    ## Example
+    ```python
+    class Model(nn.Module):
+        def forward(self, x):
+            for layer in self.layers:
+                if layer.attention.attn.skip_sequence_parallel:
+                    x = gather(x)
+                x = layer(x)
+            return x
+    ```
+
+    Use instead: decide in the parent from its own inputs and pass the decision down as a forward
+    argument, or let the block expose what the parent needs on the block itself (one level, which
+    a wrapper can forward).
+
+    ## Fix
+    There is no automatic fix: the right interface depends on what the parent needs. This rule is
+    a warning.
+    """
+
+    code = "ZL005"
+    name = "wrapper-fragile-submodule-access"
+    severity = "warning"
+
+    def check(self, ctx: FileContext) -> Iterable[Finding]:
+        for analysis in ctx.analyses:
+            skip = {id(w.owner_expr) for w in analysis.writes} | _write_related_statements(analysis)
+            for read in analysis.reads:
+                if id(read.node) in skip or read.value.broadcast:
+                    continue
+                calls = [
+                    c for c in analysis.calls
+                    if c.function is read.function
+                    and _is_prefix(c.callee.links, read.value.links)
+                    and (c.trail == read.trail or _after(read.trail, c.trail))
+                ]
+                deep = [c for c in calls if len(read.value.links) - len(c.callee.links) >= 2]
+                if not deep:
+                    continue
+                block = ctx.module.code_for_node(deep[0].call.func)
+                text = ctx.module.code_for_node(read.node)
+                message = (
+                    f"`{analysis.cls.name}.{read.method}` reads `{text}` inside block `{block}`, which it then calls; "
+                    f"a wrapper around the block turns this into an AttributeError; pass the value as a forward "
+                    f"argument or expose it on the block itself"
+                )
+                yield ctx.finding(self, read.node, message, chain=read.value.links, statement=read.statement)
+
+    invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Attention(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attn = nn.Identity()
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attention = Attention()
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([Block()])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        if layer.attention.attn.skip:  # expect: ZL005
+                            x = x * 2
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.norm = nn.LayerNorm(4)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = Block()
+
+                def forward(self, x):
+                    w = self.block.norm.weight  # expect: ZL005
+                    return self.block(x) * w
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    for i, layer in enumerate(self.layers):
+                        x = layer(x, scale=layer.inner.scale)  # expect: ZL005
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x):
+                    for i in range(len(self.layers)):
+                        heads = self.layers[i].attn.heads  # expect: ZL005
+                        x = self.layers[i](x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    self.block.attn.processor.reset()  # expect: ZL005
+                    return self.block(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.heads = nn.ModuleDict({"a": nn.Linear(4, 4)})
+
+                def forward(self, x):
+                    for head in self.heads.values():
+                        dim = head.proj.out_features  # expect: ZL005
+                        x = head(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    return self._run(x)
+
+                def _run(self, x):
+                    eps = self.block.norm.eps  # expect: ZL005
+                    return self.block(x) + eps
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    inner = self.block.attention
+                    n = inner.attn.heads  # expect: ZL005
+                    return self.block(x) * n
+            """
+        ),
+    )
+
+    valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    scale = self.block.scale
+                    return self.block(x) * scale
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.norm = nn.LayerNorm(4)
+
+                def forward(self, x):
+                    return x * self.norm.weight.sum()
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    x = self.block(x)
+                    return x * self.block.attn.scale
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def describe(self):
+                    return self.block.attn.heads
+
+                def forward(self, x):
+                    return self.block(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+                    self.heads = self.block.attn.heads
+
+                def forward(self, x):
+                    return self.block(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x, flag):
+                    for layer in self.layers:
+                        layer.attention.attn.flag = flag  # expect: ZL001
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x, flag):
+                    for layer in self.layers:
+                        attn = layer.attention.attn
+                        attn.flag = flag  # expect: ZL001
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x, flag):
+                    for layer in self.layers:
+                        old = layer.attn.flag
+                        layer.attn.flag = flag  # expect: ZL004
+                        try:
+                            x = layer(x)
+                        finally:
+                            layer.attn.flag = old
+                    return x
+            """
+        ),
+        Valid(
+            """
+            class Plain:
+                def forward(self, block, x):
+                    n = block.attention.attn.heads
+                    return block(x) * n
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+                    self.other = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    n = self.other.attn.heads
+                    return self.block(x) * n
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    setattr(self.block.attn, "flag", True)  # expect: ZL002
+                    return self.block(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    n = self.block.attn.heads  # zlint: ignore[ZL005]
+                    return self.block(x) * n
+            """
+        ),
+    )

@@ -1,0 +1,324 @@
+"""ZL006: forward writes state on its own module that other code reads later (opt in)."""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, Set
+
+import libcst as cst
+
+from lint.cst_util import first_param_name, self_attribute
+from lint.findings import Finding
+from lint.rule import FileContext, Invalid, Rule, Valid
+
+
+def _reads_by_method(cls) -> Dict[str, Set[str]]:
+    """Attribute names each method of the class reads as ``self.<name>``."""
+    reads: Dict[str, Set[str]] = {}
+    for name, func in cls.methods.items():
+        self_name = first_param_name(func)
+        targets: Set[int] = set()
+        found: Set[str] = set()
+        stack = [func.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Assign):
+                targets.update(id(t.target) for t in node.targets)
+            elif isinstance(node, (cst.AnnAssign,)):
+                targets.add(id(node.target))
+            elif isinstance(node, cst.Attribute) and id(node) not in targets:
+                attr = self_attribute(node, self_name)
+                if attr is not None:
+                    found.add(attr)
+            stack.extend(node.children)
+        reads[name] = found
+    return reads
+
+
+class SelfStateMutationInForward(Rule):
+    """Forward-time write to an attribute of the module itself that other methods read later.
+
+    ## What it does
+    Flags `self.attr = v` (and augmented or annotated forms) made during `forward` when another
+    method of the same class reads `self.attr`: state carried from one call to the next, or from
+    `forward` to whoever looks at the module afterwards. Off by default; enable it with
+    `--select ZL006` or `extend-select = ["ZL006"]`.
+
+    ## Why is this bad?
+    A forward that writes state that outlives the call is not a function of its inputs.
+    Activation checkpointing runs the forward again during backward, so the state is written
+    twice and the recomputation may read a value from a later step; `torch.compile` must guard
+    on the attribute and recompiles when it changes, or graph-breaks on the write; concurrent
+    requests on one module overwrite each other's state.
+
+    ## Example
+    ```python
+    class Model(nn.Module):
+        def forward(self, x):
+            self.last_shape = x.shape
+            return self.proj(x)
+
+        def extra_repr(self):
+            return f"last_shape={self.last_shape}"
+    ```
+
+    Use instead: return the value (or keep it in a cache object the caller owns and passes in).
+
+    ## Fix
+    There is no automatic fix: where the state should live depends on who reads it.
+    """
+
+    code = "ZL006"
+    name = "self-state-mutation-in-forward"
+    default_enabled = False
+
+    def check(self, ctx: FileContext) -> Iterable[Finding]:
+        for analysis in ctx.analyses:
+            if not analysis.self_writes:
+                continue
+            reads = _reads_by_method(analysis.cls)
+            for write in analysis.self_writes:
+                if write.kind == "delete":
+                    continue
+                readers = sorted(m for m, names in reads.items() if write.attr in names and m not in (write.method, "__init__"))
+                if not readers:
+                    continue
+                message = (
+                    f"`{analysis.cls.name}.{write.method}` stores `self.{write.attr}` at forward time and "
+                    f"`{analysis.cls.name}.{readers[0]}` reads it later"
+                )
+                yield ctx.finding(self, write.target, message, statement=write.statement)
+
+    invalid = tuple(
+        Invalid(code)
+        for code in (
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.last_shape = x.shape  # expect: ZL006
+                    return x
+
+                def extra_repr(self):
+                    return f"last_shape={self.last_shape}"
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.calls += 1  # expect: ZL006
+                    return x
+
+                def stats(self):
+                    return self.calls
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.cache: object = x  # expect: ZL006
+                    return self._use()
+
+                def _use(self):
+                    return self.cache
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x, step):
+                    self._remember(step)
+                    return x
+
+                def _remember(self, step):
+                    self.step = step  # expect: ZL006
+
+                def schedule(self):
+                    return self.step * 2
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    def keep():
+                        self.kept = x  # expect: ZL006
+                    keep()
+                    return x
+
+                def peek(self):
+                    return self.kept
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    for i in range(3):
+                        self.index = i  # expect: ZL006
+                    return x
+
+                def where(self):
+                    return self.index
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.block = nn.Identity()  # expect: ZL006
+                    return x
+
+                def inner(self):
+                    return self.block
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    if x is None:
+                        self.mode = "empty"  # expect: ZL006
+                    else:
+                        self.mode = "full"  # expect: ZL006
+                    return x
+
+                def describe(self):
+                    return self.mode
+            """,
+        )
+    )
+
+    valid = tuple(
+        Valid(code)
+        for code in (
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.scale = 1.0
+
+                def forward(self, x):
+                    return x * self.scale
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.tmp = x
+                    return self.tmp * 2
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def set_scale(self, scale):
+                    self.scale = scale
+
+                def forward(self, x):
+                    return x * self.scale
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.seen = True
+                    return x
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.buf.add_(1)
+                    self.cache[0] = x
+                    return x
+
+                def peek(self):
+                    return self.buf, self.cache
+            """,
+            """
+            class Plain:
+                def forward(self, x):
+                    self.last = x
+                    return x
+
+                def peek(self):
+                    return self.last
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def reset(self):
+                    self.step = 0
+
+                def forward(self, x):
+                    return x
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    del self.temp
+                    return x
+
+                def make(self):
+                    return self.temp
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    local = x
+                    local.tag = "x"
+                    return local
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.count = 0
+                    self.count += 1
+
+                def forward(self, x):
+                    return x
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    self.last = x  # zlint: ignore[ZL006]
+                    return x
+
+                def peek(self):
+                    return self.last
+            """,
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x):
+                    self.block.flag = True  # expect: ZL001
+                    return self.block(x)
+
+                def peek(self):
+                    return self.block
+            """,
+        )
+    )

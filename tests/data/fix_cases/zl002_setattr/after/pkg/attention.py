@@ -1,0 +1,23 @@
+import torch.nn as nn
+
+from pkg.usp import USPAttention
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = USPAttention()
+
+    def forward(
+        self,
+        x,
+        mask=None,
+        skip_sequence_parallel_override=None,
+    ):
+        # q, k and v share one input here.
+        return self.attn(
+            x,
+            x,
+            x,
+            skip_sequence_parallel_override=skip_sequence_parallel_override,
+        )

@@ -1,0 +1,14 @@
+import torch.nn as nn
+
+from .block import Block
+
+
+class Model(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.layers = nn.ModuleList([Block() for _ in range(n)])
+
+    def forward(self, x, full):
+        for layer in self.layers:
+            x = layer(x, skip_sequence_parallel_override=full)
+        return x
