@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterator, Optional
 
 import libcst as cst
@@ -89,4 +90,38 @@ def self_method_calls(node: cst.CSTNode, self_name: Optional[str]) -> Iterator[c
         current = stack.pop()
         if isinstance(current, cst.Call) and self_attribute(current.func, self_name) is not None:
             yield current
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
+
+
+_SKIP_TYPES = (
+    cst.SimpleWhitespace,
+    cst.ParenthesizedWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+)
+_CHILD_FIELDS: dict = {}
+
+
+def child_nodes(node: cst.CSTNode):
+    """The child nodes of ``node``, without whitespace.
+
+    LibCST's ``children`` property rebuilds the node to collect them; reading the dataclass
+    fields directly is an order of magnitude faster, and the analysis walks every tree it checks.
+    """
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node))
+        _CHILD_FIELDS[type(node)] = names
+    out = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            if not isinstance(value, _SKIP_TYPES):
+                out.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode) and not isinstance(item, _SKIP_TYPES):
+                    out.append(item)
+    return out

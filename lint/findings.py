@@ -22,6 +22,7 @@ class ChainLink:
     class_name: Optional[str]
     resolved: bool
     reason: str = ""
+    maybe_module: bool = True  # False when the step is known not to be a module (a parameter, a flag)
 
     def describe(self) -> str:
         if self.resolved and self.class_name:

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from .cst_util import all_params, dotted_name, first_param_name, iter_statements, string_literal
+from .cst_util import all_params, child_nodes, dotted_name, first_param_name, iter_statements, string_literal
 from .findings import ChainLink
 from .index import ProjectClass, ProjectIndex
 from .modules import ClassSummary
@@ -149,9 +149,9 @@ class ClassAnalysis:
         return ids
 
 
-def _link_for(expression: str, typ: Optional[SubType], reason: str = "") -> ChainLink:
+def _link_for(expression: str, typ: Optional[SubType], reason: str = "", maybe_module: bool = True) -> ChainLink:
     if typ is None:
-        return ChainLink(expression, None, False, reason)
+        return ChainLink(expression, None, False, reason, maybe_module)
     if isinstance(typ, ContainerType):
         return ChainLink(expression, typ.label, True)
     if typ.resolved:
@@ -224,10 +224,13 @@ class _Walker:
             return SubValue((_link_for(f"self.{attr}", found.type),), found.type)
         if isinstance(base, SubValue):
             if base.type is None:
-                reason = base.links[-1].reason or "the enclosing object is not resolved"
-                return SubValue(base.links + (ChainLink(f".{attr}", None, False, reason),), None, base.broadcast)
-            typ, reason = self.index.attribute_type(base.type, attr)
-            return SubValue(base.links + (_link_for(f".{attr}", typ, reason),), typ, base.broadcast, typ is not None)
+                last = base.links[-1]
+                reason = last.reason or "the enclosing object is not resolved"
+                link = ChainLink(f".{attr}", None, False, reason, last.maybe_module)
+                return SubValue(base.links + (link,), None, base.broadcast)
+            typ, reason, maybe_module = self.index.attribute_type(base.type, attr)
+            link = _link_for(f".{attr}", typ, reason, maybe_module)
+            return SubValue(base.links + (link,), typ, base.broadcast, typ is not None)
         return None
 
     def _module_iterator(self, base: Value, method: str, root: str) -> Optional[Value]:
@@ -571,7 +574,7 @@ class _Walker:
                 continue
             if isinstance(current, cst.Call):
                 calls.append((current, scope))
-            stack.extend((child, scope) for child in current.children)
+            stack.extend((child, scope) for child in child_nodes(current))
         for attribute, scope in attributes:
             if id(attribute) in self.seen_reads:
                 continue
@@ -666,7 +669,7 @@ def _toggled_attributes(func: cst.FunctionDef) -> Tuple[str, ...]:
                         counts[t.attr.value] = counts.get(t.attr.value, 0) + 1
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return tuple(sorted(name for name, count in counts.items() if count >= 2))
 
 
@@ -677,7 +680,7 @@ def _find_try_with_final(function: cst.FunctionDef, statement: cst.CSTNode) -> O
         node = stack.pop()
         if isinstance(node, cst.Try) and node.finalbody is not None and _contains(node.finalbody, statement):
             found = node  # keep looking for an inner one
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return found
 
 
@@ -687,7 +690,7 @@ def _contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
         node = stack.pop()
         if node is target:
             return True
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return False
 
 

@@ -15,6 +15,7 @@ import libcst as cst
 
 from .cst_util import (
     all_params,
+    child_nodes,
     dotted_name,
     first_param_name,
     iter_statements,
@@ -33,6 +34,11 @@ TORCH_CONTAINERS = {
     "torch.nn.modules.container.ModuleList": "ModuleList",
     "torch.nn.modules.container.ModuleDict": "ModuleDict",
     "torch.nn.modules.container.Sequential": "Sequential",
+}
+# torch.nn classes that hold submodules of their own; every other torch.nn layer is a leaf.
+TORCH_COMPOSITES = {
+    "Module", "ModuleList", "ModuleDict", "Sequential", "MultiheadAttention", "Transformer",
+    "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer",
 }
 # Names under torch.nn that are classes but not modules.
 TORCH_NN_NOT_MODULES = {"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"}
@@ -287,18 +293,43 @@ class ProjectIndex:
             self._analyses[cls] = found
         return found
 
-    def attribute_type(self, owner: SubType, attr: str) -> Tuple[Optional[SubType], str]:
-        """The type of ``owner.attr`` when it is a known submodule; otherwise None and why not."""
+    def attribute_type(self, owner: SubType, attr: str) -> Tuple[Optional[SubType], str, bool]:
+        """The type of ``owner.attr`` when it is a known submodule; otherwise None, why not, and
+        whether it may still be a module (the index cannot see every class)."""
         if isinstance(owner, ContainerType):
-            return None, f"`{attr}` is not a submodule of a {owner.kind}"
+            return None, f"`{attr}` is not a submodule of a {owner.kind}", False
         if owner.cls is not None:
             found = self.submodules(owner.cls).get(attr)
             if found is not None:
-                return found.type, ""
-            return None, f"`{attr}` is not a submodule bound in {owner.cls.name}.__init__"
+                return found.type, "", True
+            hidden = self.has_hidden_bases(owner.cls)
+            return None, f"`{attr}` is not a submodule bound in {owner.cls.name}.__init__", hidden
         if owner.external is not None:
-            return None, f"{owner.label} is defined outside the checked tree"
-        return None, owner.reason or "class not resolved"
+            if owner.certain and owner.external.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
+                return None, f"`{attr}` is not a submodule of {owner.label}", False
+            return None, f"{owner.label} is defined outside the checked tree", True
+        return None, owner.reason or "class not resolved", True
+
+    def has_hidden_bases(self, cls: ClassSummary, _depth: int = 0) -> bool:
+        """Whether a base class outside the checked tree (other than torch.nn.Module) may bind
+        submodules that the index cannot see."""
+        if _depth > 20:
+            return True
+        for base in cls.bases:
+            dotted = dotted_name(base)
+            symbol = self.resolve(cls.module, dotted) if dotted else Unresolved("not a name")
+            if isinstance(symbol, ProjectClass):
+                if symbol.cls is not cls and self.has_hidden_bases(symbol.cls, _depth + 1):
+                    return True
+            elif isinstance(symbol, External):
+                if symbol.qualname.split(".")[0] in _STDLIB:
+                    continue
+                if is_torch_module_name(symbol.qualname) and symbol.qualname.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
+                    continue
+                return True
+            else:
+                return True
+        return False
 
 
 class _ConstructionScanner:
@@ -531,6 +562,6 @@ def _attributes_used_as_modules(cls: ClassSummary) -> Set[str]:
                 name = self_attribute(node.iter, self_name)
                 if name is not None:
                     used.add(name)
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
     methods = set(cls.methods)
     return used - methods

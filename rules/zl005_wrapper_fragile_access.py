@@ -30,13 +30,18 @@ def _write_related_statements(analysis) -> Set[int]:
     return related
 
 
+def _modules_between(links, block_links) -> int:
+    return sum(1 for link in links[len(block_links):-1] if link.maybe_module)
+
+
 class WrapperFragileSubmoduleAccess(Rule):
     """Forward-time read that reaches two or more levels into a block the forward then calls.
 
     ## What it does
     Flags reads such as `layer.attention.attn.some_attr` or `layer.attention.norm.weight` made
-    during `forward` when `layer` is a submodule that the same forward then calls. Reading one
-    level (`layer.scale`) is not flagged.
+    during `forward` when `layer` is a submodule that the same forward then calls: the read passes
+    through two or more objects inside the block. Reading the block's own attributes
+    (`layer.scale`, `self.norm.weight.dtype`) is not flagged.
 
     ## Why is this bad?
     It is the other half of the serving incident that ZL001 describes: anything that wraps the
@@ -80,7 +85,8 @@ class WrapperFragileSubmoduleAccess(Rule):
                     and _is_prefix(c.callee.links, read.value.links)
                     and (c.trail == read.trail or _after(read.trail, c.trail))
                 ]
-                deep = [c for c in calls if len(read.value.links) - len(c.callee.links) >= 2]
+                # Two or more modules between the block and the attribute read from the last one.
+                deep = [c for c in calls if _modules_between(read.value.links, c.callee.links) >= 2]
                 if not deep:
                     continue
                 block = ctx.module.code_for_node(deep[0].call.func)
@@ -124,10 +130,15 @@ class WrapperFragileSubmoduleAccess(Rule):
             """
             import torch.nn as nn
 
-            class Block(nn.Module):
+            class Attention(nn.Module):
                 def __init__(self):
                     super().__init__()
                     self.norm = nn.LayerNorm(4)
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attention = Attention()
 
             class Model(nn.Module):
                 def __init__(self):
@@ -135,37 +146,39 @@ class WrapperFragileSubmoduleAccess(Rule):
                     self.block = Block()
 
                 def forward(self, x):
-                    w = self.block.norm.weight  # expect: ZL005
+                    w = self.block.attention.norm.weight  # expect: ZL005
                     return self.block(x) * w
             """
         ),
         Invalid(
             """
             import torch.nn as nn
+            from vendor.blocks import VendorBlock
 
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+                    self.layers = nn.ModuleList([VendorBlock()])
 
                 def forward(self, x):
                     for i, layer in enumerate(self.layers):
-                        x = layer(x, scale=layer.inner.scale)  # expect: ZL005
+                        x = layer(x, scale=layer.inner.attn.scale)  # expect: ZL005
                     return x
             """
         ),
         Invalid(
             """
             import torch.nn as nn
+            from vendor.blocks import VendorBlock
 
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.layers = nn.ModuleList([nn.Linear(4, 4)])
+                    self.layers = nn.ModuleList([VendorBlock()])
 
                 def forward(self, x):
                     for i in range(len(self.layers)):
-                        heads = self.layers[i].attn.heads  # expect: ZL005
+                        heads = self.layers[i].attention.attn.heads  # expect: ZL005
                         x = self.layers[i](x)
                     return x
             """
@@ -173,11 +186,12 @@ class WrapperFragileSubmoduleAccess(Rule):
         Invalid(
             """
             import torch.nn as nn
+            from vendor.blocks import VendorBlock
 
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.block = nn.Linear(4, 4)
+                    self.block = VendorBlock()
 
                 def forward(self, x):
                     self.block.attn.processor.reset()  # expect: ZL005
@@ -187,15 +201,16 @@ class WrapperFragileSubmoduleAccess(Rule):
         Invalid(
             """
             import torch.nn as nn
+            from vendor.blocks import VendorBlock
 
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.heads = nn.ModuleDict({"a": nn.Linear(4, 4)})
+                    self.heads = nn.ModuleDict({"a": VendorBlock()})
 
                 def forward(self, x):
                     for head in self.heads.values():
-                        dim = head.proj.out_features  # expect: ZL005
+                        dim = head.proj.inner.out_features  # expect: ZL005
                         x = head(x)
                     return x
             """
@@ -203,28 +218,30 @@ class WrapperFragileSubmoduleAccess(Rule):
         Invalid(
             """
             import torch.nn as nn
+            from vendor.blocks import VendorBlock
 
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.block = nn.Linear(4, 4)
+                    self.block = VendorBlock()
 
                 def forward(self, x):
                     return self._run(x)
 
                 def _run(self, x):
-                    eps = self.block.norm.eps  # expect: ZL005
+                    eps = self.block.attention.norm.eps  # expect: ZL005
                     return self.block(x) + eps
             """
         ),
         Invalid(
             """
             import torch.nn as nn
+            from vendor.blocks import VendorBlock
 
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.block = nn.Linear(4, 4)
+                    self.block = VendorBlock()
 
                 def forward(self, x):
                     inner = self.block.attention
@@ -259,7 +276,8 @@ class WrapperFragileSubmoduleAccess(Rule):
                     self.norm = nn.LayerNorm(4)
 
                 def forward(self, x):
-                    return x * self.norm.weight.sum()
+                    dtype = self.norm.weight.dtype
+                    return self.norm(x).to(dtype) * self.norm.weight.sum()
             """
         ),
         Valid(

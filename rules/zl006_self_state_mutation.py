@@ -6,7 +6,7 @@ from typing import Dict, Iterable, Set
 
 import libcst as cst
 
-from lint.cst_util import first_param_name, self_attribute
+from lint.cst_util import child_nodes, first_param_name, self_attribute
 from lint.findings import Finding
 from lint.rule import FileContext, Invalid, Rule, Valid
 
@@ -29,7 +29,7 @@ def _reads_by_method(cls) -> Dict[str, Set[str]]:
                 attr = self_attribute(node, self_name)
                 if attr is not None:
                     found.add(attr)
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
         reads[name] = found
     return reads
 

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ..cst_util import all_params, first_param_name, iter_statements, self_attribute
+from ..cst_util import all_params, child_nodes, first_param_name, iter_statements, self_attribute
 from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall, SubValue
 from ..index import ProjectIndex
 from ..modules import ClassSummary, ModuleSummary
@@ -92,7 +92,7 @@ def _names_in(node: cst.CSTNode) -> Set[str]:
         elif isinstance(current, cst.Attribute):
             stack.append(current.value)
             continue
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
     return names
 
 
@@ -127,7 +127,7 @@ def _bound_names(node: cst.CSTNode) -> Set[str]:
                     stack_t.append(t.value)
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
     return bound
 
 
@@ -148,7 +148,7 @@ def _find_block(node: cst.CSTNode, block_id: int):
         current = stack.pop()
         if id(current) == block_id:
             return current
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
     return None
 
 
@@ -185,7 +185,7 @@ def attribute_python_type(cls: ClassSummary, attr: str) -> Optional[str]:
             if isinstance(ann, cst.Name) and ann.value in ("bool", "int", "float", "str"):
                 return ann.value
             return _literal_type(node.value) if node.value is not None else None
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return None
 
 
@@ -212,7 +212,7 @@ def _single_use_assignment(function: cst.FunctionDef, name_node) -> Optional[cst
             continue
         if isinstance(node, cst.Name) and node.value == name_node.value:
             uses += 1
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     if len(assignments) == 1 and uses == 1:
         return assignments[0]
     return None
@@ -501,7 +501,7 @@ class Planner:
                 node = stack.pop()
                 if isinstance(node, cst.Call) and self_attribute(node.func, self_name) == method:
                     found.append((name, node))
-                stack.extend(node.children)
+                stack.extend(child_nodes(node))
         return found
 
     def _owner_reads(self, owner: ClassSummary, attr: str) -> Dict[str, List[cst.Attribute]]:
@@ -576,5 +576,5 @@ def _self_reads(func: cst.FunctionDef, self_name: Optional[str], attr: str) -> T
             targets.add(id(node.target))
         elif isinstance(node, cst.Attribute) and self_attribute(node, self_name) == attr and id(node) not in targets:
             reads.append(node)
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return reads, written
