@@ -305,7 +305,9 @@ class ProjectIndex:
             hidden = self.has_hidden_bases(owner.cls)
             return None, f"`{attr}` is not a submodule bound in {owner.cls.name}.__init__", hidden
         if owner.external is not None:
-            if owner.certain and owner.external.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
+            parts = owner.external.split("|")
+            leaves = {part.rsplit(".", 1)[-1] for part in parts}
+            if owner.certain and all(is_torch_module_name(p) for p in parts) and not leaves & TORCH_COMPOSITES:
                 return None, f"`{attr}` is not a submodule of {owner.label}", False
             return None, f"{owner.label} is defined outside the checked tree", True
         return None, owner.reason or "class not resolved", True
@@ -537,6 +539,10 @@ def _merge(a: Optional[ModuleType], b: Optional[ModuleType]) -> Optional[ModuleT
         return b
     if b is None or a == b:
         return a
+    if a.external and b.external and a.certain and b.certain and a.cls is None and b.cls is None:
+        # Several torch layers (Sequential(Linear, SiLU, Linear)): keep them all, joined by "|".
+        parts = sorted(set(a.external.split("|")) | set(b.external.split("|")))
+        return ModuleType(external="|".join(parts))
     return ModuleType(certain=True, reason="the container holds several module classes")
 
 

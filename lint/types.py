@@ -32,7 +32,9 @@ class ModuleType:
         if self.cls is not None:
             return self.cls.name
         if self.external is not None:
-            return self.external.rsplit(".", 1)[-1] if self.external.startswith("torch.") else self.external
+            if self.external.startswith("torch."):
+                return "|".join(part.rsplit(".", 1)[-1] for part in self.external.split("|"))
+            return self.external
         return None
 
 
