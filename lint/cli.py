@@ -50,6 +50,11 @@ def _common_options(func):
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line."),
         click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
+        click.option("--cache-dir", type=click.Path(path_type=Path), envvar="ZLINT_CACHE_DIR",
+                     help="Where the result cache lives (default: .zlint_cache in the project root)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: one per CPU)."),
         click.option("--diff", is_flag=True, help="With fixing: print the changes as one unified diff and write nothing."),
     ]
     for option in reversed(options):
@@ -66,7 +71,7 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude):
 @_common_options
 @click.option("--fix", is_flag=True, help="Apply fixes (the same as `zlint fix`).")
 def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-          unsafe_fixes, diff, fix) -> None:
+          unsafe_fixes, no_cache, cache_dir, jobs, diff, fix) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     if fix or diff:
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
@@ -77,7 +82,8 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     targets = list(paths) or [Path(".")]
     try:
         config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
-        result = check_paths(targets, config)
+        cache = None if no_cache else (cache_dir or config.cache_dir)
+        result = check_paths(targets, config, jobs=jobs, cache_dir=cache)
     except ConfigError as exc:
         _fail(str(exc))
         return
@@ -87,7 +93,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
 @cli.command(name="fix")
 @_common_options
 def fix_command(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
-                quiet, unsafe_fixes, diff) -> None:
+                quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff) -> None:
     """Rewrite fixable findings in PATHS into forward-argument threading."""
     _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
              unsafe_fixes, diff)
@@ -147,6 +153,25 @@ def _report_and_exit(result, output_format, output_file, exit_zero, quiet) -> No
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+@cli.command()
+@click.option("--cache-dir", type=click.Path(path_type=Path), envvar="ZLINT_CACHE_DIR", help="The cache to remove.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml.")
+def clean(cache_dir: Optional[Path], config_file: Optional[Path]) -> None:
+    """Remove the result cache."""
+    from .cache import clean as remove_cache
+
+    try:
+        config = resolve_config([Path(".")], config_file)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    target = cache_dir or config.cache_dir
+    if remove_cache(target):
+        click.echo(f"Removed {target}")
+    else:
+        click.echo(f"No cache at {target}")
 
 
 @cli.command()

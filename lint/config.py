@@ -41,6 +41,11 @@ class Config:
     respect_gitignore: bool = True
     src: List[Path] = field(default_factory=list)
     parameter_template: str = DEFAULT_PARAMETER_TEMPLATE
+    cache_dir_setting: Optional[Path] = None
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache_dir_setting or (self.project_root / ".zlint_cache")
 
     def all_excludes(self) -> List[str]:
         return list(self.exclude) + list(self.extend_exclude)
@@ -75,7 +80,7 @@ def _parse_template(value, where: Path) -> str:
 
 _TOP_LEVEL_KEYS = {
     "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores",
-    "respect-gitignore", "src", "fix",
+    "respect-gitignore", "src", "fix", "cache-dir",
 }
 _FIX_KEYS = {"parameter-template"}
 
@@ -122,6 +127,11 @@ def load_config_file(path: Path, require_table: bool = False) -> Config:
         config.respect_gitignore = _parse_bool("respect-gitignore", table["respect-gitignore"], path)
     if "src" in table:
         config.src = [(root / entry).resolve() for entry in _string_list("src", table["src"], path)]
+    if "cache-dir" in table:
+        value = table["cache-dir"]
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: `cache-dir` must be a string, got {value!r}")
+        config.cache_dir_setting = (root / value).resolve()
     if "fix" in table:
         fix_table = table["fix"]
         if not isinstance(fix_table, dict):

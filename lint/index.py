@@ -24,7 +24,7 @@ from .cst_util import (
     string_literal,
 )
 from .modules import ClassSummary, ModuleSummary, summarise
-from .parsing import ParsedFile, parse_path
+from .parsing import ParsedFile, parse_path, parse_source
 from .types import ContainerType, ModuleType, SubType
 
 TORCH_CONTAINERS = {
@@ -65,8 +65,12 @@ class ProjectModule:
 
 @dataclass(frozen=True)
 class ProjectFunction:
-    func: cst.FunctionDef
+    name: str
     module: ModuleSummary
+
+    @property
+    def func(self) -> Optional[cst.FunctionDef]:
+        return self.module.cst_function(self.name)
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ class ProjectIndex:
         self._module_class: Dict[ClassSummary, bool] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
         self._analyses: Dict[ClassSummary, object] = {}
-        # Files each loaded file's resolution touched; used for cache invalidation.
+        # Which files name resolution in each file looked into; used for cache invalidation.
+        self.edges: Dict[Path, Set[Path]] = {}
         self.loaded_paths: Set[Path] = set()
 
     # -- loading ---------------------------------------------------------------------------
@@ -114,12 +119,36 @@ class ProjectIndex:
             self.loaded_paths.add(path)
         return parsed
 
+    def cached(self, path: Path) -> Optional[ParsedFile]:
+        return self._parsed.get(path.resolve())
+
+    def adopt(self, path: Path, parsed: ParsedFile) -> None:
+        """Take a file parsed outside the index (the runner reads files itself first)."""
+        path = path.resolve()
+        self._parsed.setdefault(path, parsed)
+        self.loaded_paths.add(path)
+
+    def forget_tree(self, path: Path) -> None:
+        """Free what checking ``path`` needed but the index does not: its ``ast`` tree, and all of
+        it when no other file has looked into it (it is read again if an import leads there)."""
+        path = path.resolve()
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            return
+        if path in self._summaries:
+            parsed.tree = None
+        else:
+            del self._parsed[path]
+
     def load(self, path: Path) -> Optional[ModuleSummary]:
         path = path.resolve()
         if path in self._summaries:
             return self._summaries[path]
         parsed = self.parse(path)
-        summary = summarise(path, parsed.module) if parsed.module is not None else None
+        tree = parsed.tree
+        if tree is None and parsed.failure is None and parsed.source is not None:
+            tree = parse_source(parsed.source).tree
+        summary = summarise(path, tree, lambda: parsed.module) if tree is not None else None
         self._summaries[path] = summary
         if summary is not None:
             self._by_name.setdefault(summary.name, summary)
@@ -129,7 +158,7 @@ class ProjectIndex:
 
     def find_module(self, name: str, near: Optional[ModuleSummary] = None) -> Optional[ModuleSummary]:
         if name in self._by_name and self._by_name[name] is not None:
-            return self._by_name[name]
+            return self._touch(near, self._by_name[name])
         roots: List[Path] = []
         if near is not None:
             roots.append(near.root)
@@ -143,13 +172,29 @@ class ProjectIndex:
             for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py", root / rel.with_suffix(".pyi")):
                 if candidate.is_file():
                     summary = self.load(candidate)
-                    if summary is not None and summary.name == name:
-                        return summary
                     if summary is not None:
-                        # Found on disk under another import root: accept it by path.
+                        # Found on disk (possibly under another import root): accept it by path.
                         self._by_name.setdefault(name, summary)
-                        return summary
+                        return self._touch(near, summary)
         return None
+
+    def _touch(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
+        if near is not None and near is not found:
+            self.edges.setdefault(near.path, set()).add(found.path)
+        return found
+
+    def dependencies(self, path: Path) -> Set[Path]:
+        """Every file that resolving names from ``path`` has looked into, transitively."""
+        path = path.resolve()
+        seen: Set[Path] = set()
+        stack = [path]
+        while stack:
+            current = stack.pop()
+            for nxt in self.edges.get(current, ()):
+                if nxt not in seen and nxt != path:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
 
     # -- name resolution --------------------------------------------------------------------
     def resolve(self, summary: ModuleSummary, dotted: str, _depth: int = 0) -> Symbol:
@@ -164,8 +209,8 @@ class ProjectIndex:
     def _resolve_local(self, summary: ModuleSummary, name: str, depth: int) -> Symbol:
         if name in summary.classes:
             return ProjectClass(summary.classes[name])
-        if name in summary.functions:
-            return ProjectFunction(summary.functions[name], summary)
+        if name in summary.function_names:
+            return ProjectFunction(name, summary)
         if name in summary.aliases and summary.aliases[name].split(".")[0] != name:
             return self.resolve(summary, summary.aliases[name], depth + 1)
         binding = summary.imports.get(name)
@@ -187,7 +232,7 @@ class ProjectIndex:
     def _member(self, symbol: Symbol, part: str, depth: int) -> Symbol:
         if isinstance(symbol, ProjectModule):
             summary = symbol.summary
-            if part in summary.classes or part in summary.functions or part in summary.imports or part in summary.aliases:
+            if part in summary.classes or part in summary.function_names or part in summary.imports or part in summary.aliases:
                 return self._resolve_local(summary, part, depth + 1)
             sub = self.find_module(f"{summary.name}.{part}", summary)
             if sub is not None:
@@ -209,8 +254,7 @@ class ProjectIndex:
             return False
         seen.add(id(cls))
         verdict, unknown_base = False, False
-        for base in cls.bases:
-            dotted = dotted_name(base)
+        for dotted in cls.base_names:
             if dotted is None:
                 unknown_base = True
                 continue
@@ -227,7 +271,7 @@ class ProjectIndex:
                     unknown_base = True
             else:
                 unknown_base = True
-        if not verdict and unknown_base and "forward" in cls.methods:
+        if not verdict and unknown_base and "forward" in cls.method_names:
             # A base the index cannot see, and a forward of its own: treat it as a module.
             verdict = True
         self._module_class[cls] = verdict
@@ -235,8 +279,7 @@ class ProjectIndex:
 
     def project_bases(self, cls: ClassSummary) -> List[ClassSummary]:
         bases = []
-        for base in cls.bases:
-            dotted = dotted_name(base)
+        for dotted in cls.base_names:
             if dotted is None:
                 continue
             symbol = self.resolve(cls.module, dotted)
@@ -317,8 +360,7 @@ class ProjectIndex:
         submodules that the index cannot see."""
         if _depth > 20:
             return True
-        for base in cls.bases:
-            dotted = dotted_name(base)
+        for dotted in cls.base_names:
             symbol = self.resolve(cls.module, dotted) if dotted else Unresolved("not a name")
             if isinstance(symbol, ProjectClass):
                 if symbol.cls is not cls and self.has_hidden_bases(symbol.cls, _depth + 1):

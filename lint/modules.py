@@ -1,14 +1,20 @@
-"""Per-file summaries for the project index: a module's name, imports and classes."""
+"""Per-file summaries for the project index: a module's name, imports, classes and functions.
+
+A summary is built from Python's own ``ast`` (fast), which is all that name resolution and
+"is this class a module?" need. The LibCST tree, which the analysis and the fixer work on, is
+parsed only when something asks for a class's methods or the module itself.
+"""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from .cst_util import dotted_name, iter_statements
+from .cst_util import iter_statements
 
 
 @dataclass(frozen=True)
@@ -19,43 +25,124 @@ class ImportBinding:
     name: Optional[str] = None
 
 
-@dataclass
+def ast_dotted(node) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
 class ClassSummary:
-    name: str
-    module: "ModuleSummary"
-    node: cst.ClassDef
-    bases: List[cst.BaseExpression]
-    methods: Dict[str, cst.FunctionDef]
-    annotations: Dict[str, cst.BaseExpression]
+    """A top-level class: its name, base names and method names; LibCST nodes on demand."""
+
+    def __init__(self, name: str, module: "ModuleSummary", base_names: List[Optional[str]], method_names: List[str]):
+        self.name = name
+        self.module = module
+        self.base_names = base_names
+        self.method_names = method_names
+        self._cst: Optional[Tuple[cst.ClassDef, Dict[str, cst.FunctionDef], Dict[str, cst.BaseExpression]]] = None
 
     @property
     def qualname(self) -> str:
         return f"{self.module.name}.{self.name}"
 
-    def __hash__(self):
-        return id(self)
+    def _load(self):
+        if self._cst is None:
+            node = self.module.cst_class(self.name)
+            methods: Dict[str, cst.FunctionDef] = {}
+            annotations: Dict[str, cst.BaseExpression] = {}
+            if node is not None:
+                for stmt in iter_statements(node.body):
+                    if isinstance(stmt, cst.FunctionDef):
+                        methods[stmt.name.value] = stmt
+                    elif isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
+                        annotations[stmt.target.value] = stmt.annotation.annotation
+            self._cst = (node, methods, annotations)
+        return self._cst
 
-    def __eq__(self, other):
-        return self is other
+    @property
+    def node(self) -> Optional[cst.ClassDef]:
+        return self._load()[0]
+
+    @property
+    def methods(self) -> Dict[str, cst.FunctionDef]:
+        return self._load()[1]
+
+    @property
+    def annotations(self) -> Dict[str, cst.BaseExpression]:
+        return self._load()[2]
+
+    def __repr__(self) -> str:
+        return f"<ClassSummary {self.qualname}>"
 
 
-@dataclass
+@dataclass(eq=False)
 class ModuleSummary:
     path: Path
     name: str
     is_package: bool
     root: Path
-    module: cst.Module
+    load_cst: Callable[[], Optional[cst.Module]] = field(repr=False, default=lambda: None)
     imports: Dict[str, ImportBinding] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
-    functions: Dict[str, cst.FunctionDef] = field(default_factory=dict)
+    function_names: List[str] = field(default_factory=list)
     aliases: Dict[str, str] = field(default_factory=dict)
+    _cst_classes: Optional[Dict[str, cst.ClassDef]] = field(default=None, repr=False)
+    _cst_functions: Optional[Dict[str, cst.FunctionDef]] = field(default=None, repr=False)
 
     @property
     def package(self) -> str:
         if self.is_package:
             return self.name
         return self.name.rpartition(".")[0]
+
+    @property
+    def module(self) -> Optional[cst.Module]:
+        return self.load_cst()
+
+    def _index_cst(self) -> None:
+        if self._cst_classes is not None:
+            return
+        self._cst_classes, self._cst_functions = {}, {}
+        module = self.module
+        if module is not None:
+            _collect_cst_defs(module, self._cst_classes, self._cst_functions)
+
+    def cst_class(self, name: str) -> Optional[cst.ClassDef]:
+        self._index_cst()
+        return self._cst_classes.get(name)
+
+    def cst_function(self, name: str) -> Optional[cst.FunctionDef]:
+        self._index_cst()
+        return self._cst_functions.get(name)
+
+    @property
+    def functions(self) -> List[str]:
+        return self.function_names
+
+
+def _collect_cst_defs(body, classes: Dict[str, cst.ClassDef], functions: Dict[str, cst.FunctionDef]) -> None:
+    """Top-level classes and functions, also inside module-level ``if``/``try`` (last one wins,
+    as at run time and as in the ast summary)."""
+    for stmt in iter_statements(body):
+        if isinstance(stmt, cst.ClassDef):
+            classes[stmt.name.value] = stmt
+        elif isinstance(stmt, cst.FunctionDef):
+            functions[stmt.name.value] = stmt
+        elif isinstance(stmt, cst.If):
+            _collect_cst_defs(stmt.body, classes, functions)
+            orelse = stmt.orelse
+            while orelse is not None:
+                _collect_cst_defs(orelse.body, classes, functions)
+                orelse = getattr(orelse, "orelse", None)
+        elif isinstance(stmt, cst.Try):
+            _collect_cst_defs(stmt.body, classes, functions)
+            for handler in stmt.handlers:
+                _collect_cst_defs(handler.body, classes, functions)
 
 
 def module_name_for(path: Path) -> Tuple[str, bool, Path]:
@@ -86,83 +173,53 @@ def _absolute_module(summary_package: str, level: int, module: Optional[str]) ->
     return ".".join(base) if base else None
 
 
-def _module_of(node) -> Optional[str]:
-    if node is None:
-        return None
-    return dotted_name(node)
-
-
 def _collect_imports(stmt, summary: ModuleSummary) -> None:
-    if isinstance(stmt, cst.Import):
+    if isinstance(stmt, ast.Import):
         for alias in stmt.names:
-            full = dotted_name(alias.name)
-            if full is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                summary.imports[alias.asname.name.value] = ImportBinding(full)
+            if alias.asname:
+                summary.imports[alias.asname] = ImportBinding(alias.name)
             else:
-                top = full.split(".")[0]
+                top = alias.name.split(".")[0]
                 summary.imports[top] = ImportBinding(top)
-    elif isinstance(stmt, cst.ImportFrom):
-        level = len(stmt.relative)
-        module = _absolute_module(summary.package, level, _module_of(stmt.module))
-        if module is None or isinstance(stmt.names, cst.ImportStar):
+    elif isinstance(stmt, ast.ImportFrom):
+        module = _absolute_module(summary.package, stmt.level or 0, stmt.module)
+        if module is None:
             return
         for alias in stmt.names:
-            imported = dotted_name(alias.name)
-            if imported is None:
+            if alias.name == "*":
                 continue
-            local = imported
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            summary.imports[local] = ImportBinding(module, imported)
+            summary.imports[alias.asname or alias.name] = ImportBinding(module, alias.name)
 
 
-def _summarise_class(node: cst.ClassDef, summary: ModuleSummary) -> ClassSummary:
-    methods: Dict[str, cst.FunctionDef] = {}
-    annotations: Dict[str, cst.BaseExpression] = {}
-    for stmt in iter_statements(node.body):
-        if isinstance(stmt, cst.FunctionDef):
-            methods[stmt.name.value] = stmt
-        elif isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
-            annotations[stmt.target.value] = stmt.annotation.annotation
-    return ClassSummary(
-        name=node.name.value,
-        module=summary,
-        node=node,
-        bases=[arg.value for arg in node.bases if arg.keyword is None and arg.star == ""],
-        methods=methods,
-        annotations=annotations,
-    )
+def _summarise_class(node: ast.ClassDef, summary: ModuleSummary) -> ClassSummary:
+    methods = [stmt.name for stmt in node.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return ClassSummary(node.name, summary, [ast_dotted(base) for base in node.bases], methods)
 
 
 def _visit_top_level(body, summary: ModuleSummary) -> None:
-    for stmt in iter_statements(body):
-        if isinstance(stmt, (cst.Import, cst.ImportFrom)):
+    for stmt in body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             _collect_imports(stmt, summary)
-        elif isinstance(stmt, cst.ClassDef):
-            summary.classes[stmt.name.value] = _summarise_class(stmt, summary)
-        elif isinstance(stmt, cst.FunctionDef):
-            summary.functions[stmt.name.value] = stmt
-        elif isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0].target
-            value = dotted_name(stmt.value)
-            if isinstance(target, cst.Name) and value is not None:
-                summary.aliases[target.value] = value
-        elif isinstance(stmt, cst.If):
+        elif isinstance(stmt, ast.ClassDef):
+            summary.classes[stmt.name] = _summarise_class(stmt, summary)
+        elif isinstance(stmt, ast.FunctionDef):
+            summary.function_names.append(stmt.name)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            value = ast_dotted(stmt.value)
+            if isinstance(target, ast.Name) and value is not None:
+                summary.aliases[target.id] = value
+        elif isinstance(stmt, ast.If):
             _visit_top_level(stmt.body, summary)
-            orelse = stmt.orelse
-            while orelse is not None:
-                _visit_top_level(orelse.body, summary)
-                orelse = getattr(orelse, "orelse", None)
-        elif isinstance(stmt, cst.Try):
+            _visit_top_level(stmt.orelse, summary)
+        elif isinstance(stmt, ast.Try):
             _visit_top_level(stmt.body, summary)
             for handler in stmt.handlers:
                 _visit_top_level(handler.body, summary)
 
 
-def summarise(path: Path, module: cst.Module) -> ModuleSummary:
+def summarise(path: Path, tree: ast.Module, load_cst: Callable[[], Optional[cst.Module]]) -> ModuleSummary:
     name, is_package, root = module_name_for(path)
-    summary = ModuleSummary(path=path.resolve(), name=name, is_package=is_package, root=root, module=module)
-    _visit_top_level(module, summary)
+    summary = ModuleSummary(path=path.resolve(), name=name, is_package=is_package, root=root, load_cst=load_cst)
+    _visit_top_level(tree.body, summary)
     return summary

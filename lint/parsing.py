@@ -1,10 +1,12 @@
-"""Parsing files into LibCST modules, with parse failures turned into located errors."""
+"""Parsing files: Python's ``ast`` first (fast, and the reference for syntax errors), LibCST
+only when a file needs the full concrete tree."""
 
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -25,36 +27,50 @@ class ParseFailure:
 @dataclass
 class ParsedFile:
     source: Optional[SourceFile]
-    module: Optional[cst.Module]
+    tree: Optional[ast.Module]
     failure: Optional[ParseFailure] = None
+    _cst: Optional[cst.Module] = field(default=None, repr=False)
+    cst_failure: Optional[ParseFailure] = None
+    _cst_tried: bool = field(default=False, repr=False)
+
+    @property
+    def module(self) -> Optional[cst.Module]:
+        """The LibCST tree, parsed on first use; None (with ``cst_failure``) when it cannot be."""
+        if not self._cst_tried:
+            self._cst_tried = True
+            if self.source is not None and self.failure is None:
+                self._cst, self.cst_failure = _parse_cst(self.source)
+        return self._cst
+
+
+def _parse_cst(source: SourceFile):
+    try:
+        return cst.parse_module(source.data), None
+    except cst.ParserSyntaxError as exc:
+        line, column = exc.raw_line, exc.raw_column + 1
+        located = _NATIVE_LOCATION.search(exc.message)
+        if located:
+            line, column = int(located.group(1)), int(located.group(2)) + 1
+        message = _NATIVE_LOCATION.sub("", exc.message).replace("parser error: ", "").strip(" :") or "invalid syntax"
+        return None, ParseFailure(f"syntax error: {message}", line, column)
+    except RecursionError:
+        return None, ParseFailure("syntax too deeply nested to parse")
+    except Exception as exc:  # the native parser reports some failures as other errors
+        return None, ParseFailure(f"cannot parse: {exc}")
 
 
 def parse_source(source: SourceFile) -> ParsedFile:
     try:
-        module = cst.parse_module(source.data)
-    except cst.ParserSyntaxError as exc:
-        return ParsedFile(source, None, _locate_syntax_error(source, exc))
-    except RecursionError:
-        return ParsedFile(source, None, ParseFailure("syntax too deeply nested to parse"))
-    except Exception as exc:  # the native parser reports some failures (e.g. NUL bytes) as other errors
-        return ParsedFile(source, None, ParseFailure(f"cannot parse: {exc}"))
-    return ParsedFile(source, module)
-
-
-def _locate_syntax_error(source: SourceFile, exc: cst.ParserSyntaxError) -> ParseFailure:
-    """Prefer CPython's own compiler for the message and position; it only parses, never runs."""
-    try:
-        ast.parse(source.text, filename=str(source.path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not ours to report
+            tree = ast.parse(source.data, filename=str(source.path))
     except SyntaxError as err:
-        return ParseFailure(f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    line, column = exc.raw_line, exc.raw_column + 1
-    located = _NATIVE_LOCATION.search(exc.message)
-    if located:
-        line, column = int(located.group(1)), int(located.group(2)) + 1
-    message = _NATIVE_LOCATION.sub("", exc.message).replace("parser error: ", "").strip(" :") or "invalid syntax"
-    return ParseFailure(f"syntax error: {message}", line, column)
+        return ParsedFile(source, None, ParseFailure(f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1))
+    except (ValueError, TypeError) as exc:  # NUL bytes and the like
+        return ParsedFile(source, None, ParseFailure(f"cannot parse: {exc}"))
+    except (RecursionError, MemoryError):
+        return ParsedFile(source, None, ParseFailure("syntax too deeply nested to parse"))
+    return ParsedFile(source, tree)
 
 
 def parse_path(path: Path) -> ParsedFile:

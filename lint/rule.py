@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from .findings import ChainLink, Finding, Position
 from .forward import ClassAnalysis
@@ -35,13 +35,17 @@ class Invalid:
 class FileContext:
     """Everything a rule may look at for one file. Analyses are computed once and shared."""
 
-    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex, config=None):
+    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex, config=None, parsed=None):
         self.path = path
+        self.parsed = parsed
         self.config = config
         self.display_path = display_path
         self.summary = summary
-        self.module = summary.module
         self.index = index
+
+    @cached_property
+    def module(self):
+        return self.summary.module
 
     @cached_property
     def analyses(self) -> List[ClassAnalysis]:
@@ -56,12 +60,15 @@ class FileContext:
         return Planner(self.index, template)
 
     @cached_property
-    def positions(self):
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return wrapper.resolve(PositionProvider)
+    def locator(self):
+        from .positions import Locator
 
-    def code_range(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]
+        tree = self.parsed.tree if self.parsed is not None else None
+        lines = self.parsed.source.text.splitlines() if self.parsed is not None and self.parsed.source else []
+        return Locator(self.module, tree, lines)
+
+    def code_range(self, node: cst.CSTNode, function=None, owner=None) -> CodeRange:
+        return self.locator.range(node, function, owner)
 
     def finding(
         self,
@@ -71,11 +78,15 @@ class FileContext:
         chain: Sequence[ChainLink] = (),
         statement: Optional[cst.CSTNode] = None,
         fix=None,
+        function: Optional[cst.FunctionDef] = None,
+        owner: Optional[str] = None,
     ) -> Finding:
-        where = self.code_range(node)
+        """A finding at ``node``; ``function`` (a method of class ``owner``) lets positions be
+        computed for that method alone."""
+        where = self.code_range(node, function, owner)
         lines = {where.start.line}
         if statement is not None:
-            span = self.code_range(statement)
+            span = self.code_range(statement, function, owner)
             lines.update({span.start.line, span.end.line})
         return Finding(
             code=rule.code,

@@ -1,20 +1,26 @@
-"""Running the selected rules over the discovered files and collecting findings."""
+"""Running the selected rules over the discovered files and collecting findings.
+
+Each file goes through: read -> ``ast`` parse -> pre-filter -> (only if it may hold a finding)
+LibCST parse, forward analysis and rules. Files are spread over worker processes, each with
+its own lazy project index; results come back per file and are merged in sorted order. A cache
+keyed by file content and by the content of every file the resolution looked into lets an
+unchanged tree be checked without parsing anything.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import List, Optional, Sequence, Type
+from typing import Dict, List, Optional, Sequence, Set, Type
 
 from .config import Config
 from .discovery import discover
 from .findings import Finding, Position
-from .index import ProjectIndex
-from .rule import FileContext, Rule
+from .parsing import ParseFailure
 from .selection import PARSE_ERROR_CODE, PerFileIgnores, selected_codes
-from .suppression import is_suppressed, suppressions
 
 
 @dataclass(frozen=True)
@@ -25,13 +31,25 @@ class InternalError:
 
 
 @dataclass
+class FileResult:
+    path: Path
+    findings: List[Finding] = field(default_factory=list)
+    suppressed: List[Finding] = field(default_factory=list)
+    internal_errors: List[InternalError] = field(default_factory=list)
+    deps: List[str] = field(default_factory=list)
+    analysed: bool = False  # passed the pre-filter and went through the rules
+
+
+@dataclass
 class RunResult:
     findings: List[Finding] = field(default_factory=list)
     suppressed: List[Finding] = field(default_factory=list)
     internal_errors: List[InternalError] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
     files_checked: int = 0
-    index: Optional[ProjectIndex] = None
+    files_analysed: int = 0
+    files_from_cache: int = 0
+    index: Optional[object] = None
 
 
 def display_path(path: Path) -> str:
@@ -41,7 +59,7 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _rule_classes() -> List[Type[Rule]]:
+def _rule_classes():
     from rules import ALL_RULES
 
     return list(ALL_RULES)
@@ -55,29 +73,67 @@ def search_roots(config: Config) -> List[Path]:
     return roots
 
 
-def check_paths(paths: Sequence[Path], config: Config, rules: Optional[Sequence[Type[Rule]]] = None) -> RunResult:
-    rule_classes = list(rules) if rules is not None else _rule_classes()
-    codes = selected_codes(config, rule_classes)
-    per_file = PerFileIgnores(config, rule_classes)
-    files, warnings = discover(paths, config)
-    index = ProjectIndex(search_roots(config))
-    result = RunResult(warnings=warnings, index=index)
-    for path in files:
-        active = codes - per_file.ignored_codes(path)
-        active_rules = [cls() for cls in rule_classes if cls.code in active]
-        _check_file(path, index, active, active_rules, result, config)
-    result.findings.sort(key=Finding.sort_key)
-    result.suppressed.sort(key=Finding.sort_key)
-    return result
+class FileChecker:
+    """Checks files one at a time against one lazy project index (one per process)."""
 
+    def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True):
+        from .index import ProjectIndex
 
-def _check_file(path: Path, index: ProjectIndex, active, active_rules, result: RunResult, config: Config) -> None:
-    shown = display_path(path)
-    result.files_checked += 1
-    parsed = index.parse(path)
-    if parsed.failure is not None:
+        self.config = config
+        self.rule_classes = rule_classes
+        self.codes = codes
+        self.per_file = PerFileIgnores(config, rule_classes)
+        self.index = ProjectIndex(search_roots(config))
+        self.keep_plans = keep_plans
+        self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
+
+    def check(self, path: Path) -> FileResult:
+        from .prefilter import may_have_findings, quick_reject
+        from .parsing import parse_source
+        from .source import SourceError, read_source
+
+        result = FileResult(path.resolve())
+        shown = display_path(path)
+        active = self.codes - self.per_file.ignored_codes(path)
+        parsed = self.index.cached(path)
+        if parsed is None:
+            # Files are read outside the index first: most are dropped before anything else.
+            try:
+                source = read_source(path)
+            except SourceError as exc:
+                self._parse_error(result, shown, ParseFailure(str(exc)), active)
+                return result
+            rejected = self.prefilter and quick_reject(source.data)
+            if rejected and PARSE_ERROR_CODE not in active:
+                return result
+            parsed = parse_source(source)
+            if parsed.failure is None and rejected:
+                return result
+            self.index.adopt(path, parsed)
+        if parsed.failure is not None:
+            self._parse_error(result, shown, parsed.failure, active)
+            return result
+        rule_codes = active - {PARSE_ERROR_CODE}
+        try:
+            candidate = bool(rule_codes) and (not self.prefilter or may_have_findings(parsed.tree, rule_codes))
+        except RecursionError:
+            candidate = True
+        if not candidate:
+            self.index.forget_tree(path)
+            return result
+        if parsed.module is None:
+            self._parse_error(result, shown, parsed.cst_failure, active)
+            return result
+        result.analysed = True
+        summary = self.index.load(path)
+        self._run_rules(path, shown, parsed, summary, rule_codes, result)
+        result.deps = sorted(str(p) for p in self.index.dependencies(path))
+        self.index.forget_tree(path)
+        return result
+
+    @staticmethod
+    def _parse_error(result: FileResult, shown: str, failure, active) -> None:
         if PARSE_ERROR_CODE in active:
-            failure = parsed.failure
             result.findings.append(
                 Finding(
                     code=PARSE_ERROR_CODE,
@@ -88,27 +144,149 @@ def _check_file(path: Path, index: ProjectIndex, active, active_rules, result: R
                     end=Position(failure.line, failure.column),
                 )
             )
-        return
-    summary = index.load(path)
-    if summary is None or not active_rules:
-        return
-    ctx = FileContext(path, shown, summary, index, config)
-    table = None
-    for rule in active_rules:
-        try:
-            found = list(rule.check(ctx))
-        except RecursionError:
-            result.internal_errors.append(InternalError(shown, rule.code, "code too deeply nested to analyse"))
-            continue
-        except Exception as exc:  # a rule bug must not hide other files' findings
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            where = f"{Path(last.filename).name}:{last.lineno}"
-            result.internal_errors.append(InternalError(shown, rule.code, f"{type(exc).__name__}: {exc} (at {where})"))
-            continue
-        if found and table is None:
-            table = suppressions(parsed.source.text)
-        for finding in found:
-            if is_suppressed(finding.code, finding.suppression_lines, table or {}):
-                result.suppressed.append(finding)
+
+    def _run_rules(self, path, shown, parsed, summary, rule_codes, result: FileResult) -> None:
+        from .rule import FileContext
+        from .suppression import is_suppressed, suppressions
+
+        ctx = FileContext(path, shown, summary, self.index, self.config, parsed)
+        table = None
+        for rule_class in self.rule_classes:
+            if rule_class.code not in rule_codes:
+                continue
+            rule = rule_class()
+            try:
+                found = list(rule.check(ctx))
+            except RecursionError:
+                result.internal_errors.append(InternalError(shown, rule.code, "code too deeply nested to analyse"))
+                continue
+            except Exception as exc:  # a rule bug must not hide other files' findings
+                last = traceback.extract_tb(exc.__traceback__)[-1]
+                where = f"{Path(last.filename).name}:{last.lineno}"
+                result.internal_errors.append(InternalError(shown, rule.code, f"{type(exc).__name__}: {exc} (at {where})"))
+                continue
+            if found and table is None:
+                table = suppressions(parsed.source.text)
+            for finding in found:
+                if not self.keep_plans:
+                    finding = replace(finding, fix_plan=None)
+                if is_suppressed(finding.code, finding.suppression_lines, table or {}):
+                    result.suppressed.append(finding)
+                else:
+                    result.findings.append(finding)
+
+
+# -- worker processes -------------------------------------------------------------------------
+_WORKER: Optional[FileChecker] = None
+
+
+def _init_worker(config: Config, codes: Set[str]) -> None:
+    global _WORKER
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    _WORKER = FileChecker(config, _rule_classes(), codes)
+
+
+def _check_in_worker(path: Path) -> FileResult:
+    try:
+        return _WORKER.check(path)
+    except Exception as exc:  # keep one bad file from taking the run down
+        return FileResult(path.resolve(), internal_errors=[InternalError(display_path(path), "zlint", f"{type(exc).__name__}: {exc}")])
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], jobs: int, progress) -> List[FileResult]:
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, len(files) // (jobs * 8) or 1))
+    results: List[FileResult] = []
+    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes)) as pool:
+        for result in pool.imap(_check_in_worker, files, chunksize=chunk):
+            results.append(result)
+            progress(len(results))
+    return results
+
+
+class _Progress:
+    """``Checked N/M files`` on a terminal's stderr for long runs; silent otherwise."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total = total
+        self.enabled = enabled and total >= 200 and sys.stderr.isatty()
+
+    def __call__(self, done: int) -> None:
+        if self.enabled and (done % 50 == 0 or done == self.total):
+            sys.stderr.write(f"\rChecked {done}/{self.total} files")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.flush()
+
+
+def check_paths(
+    paths: Sequence[Path],
+    config: Config,
+    rules: Optional[Sequence[Type]] = None,
+    jobs: Optional[int] = None,
+    cache_dir: Optional[Path] = None,
+    keep_plans: bool = False,
+    progress: bool = True,
+) -> RunResult:
+    """Check ``paths``. ``jobs`` > 1 uses worker processes; ``cache_dir`` enables the cache;
+    ``keep_plans`` (for ``zlint fix``) runs in this process and keeps each finding's fix plan."""
+    rule_classes = list(rules) if rules is not None else _rule_classes()
+    codes = selected_codes(config, rule_classes)
+    files, warnings = discover(paths, config)
+    result = RunResult(warnings=warnings, files_checked=len(files))
+
+    cache = None
+    pending: List[Path] = list(files)
+    per_file: List[FileResult] = []
+    if cache_dir is not None and not keep_plans:
+        from .cache import Cache
+
+        cache = Cache.open(cache_dir, config, codes)
+        pending = []
+        for path in files:
+            hit = cache.lookup(path)
+            if hit is None:
+                pending.append(path)
             else:
-                result.findings.append(finding)
+                per_file.append(hit)
+        result.files_from_cache = len(files) - len(pending)
+
+    jobs = jobs if jobs is not None else default_jobs()
+    meter = _Progress(len(pending), progress)
+    if keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
+        checker = FileChecker(config, rule_classes, codes, keep_plans=keep_plans)
+        fresh = []
+        for done, path in enumerate(pending, start=1):
+            fresh.append(checker.check(path))
+            meter(done)
+        result.index = checker.index
+    else:
+        fresh = _run_parallel(pending, config, codes, jobs, meter)
+    meter.close()
+    per_file.extend(fresh)
+
+    if cache is not None:
+        for item in fresh:
+            if not item.internal_errors:
+                cache.store(item)
+        cache.save()
+
+    for item in per_file:
+        result.findings.extend(item.findings)
+        result.suppressed.extend(item.suppressed)
+        result.internal_errors.extend(item.internal_errors)
+        result.files_analysed += int(item.analysed)
+    result.findings.sort(key=Finding.sort_key)
+    result.suppressed.sort(key=Finding.sort_key)
+    result.internal_errors.sort(key=lambda e: (e.path, e.rule, e.message))
+    return result

@@ -91,6 +91,7 @@ class SubmoduleStateMutationInForward(Rule):
                     message,
                     chain=write.owner.links,
                     statement=write.statement,
+                    function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
 

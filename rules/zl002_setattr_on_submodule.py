@@ -74,6 +74,7 @@ class SetattrOnSubmoduleInForward(Rule):
                 )
                 yield ctx.finding(
                     self, write.target, message, chain=write.owner.links, statement=write.statement,
+                    function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
 

@@ -66,6 +66,7 @@ class BroadcastMutationInForward(Rule):
                 )
                 yield ctx.finding(
                     self, write.target, message, chain=write.owner.links, statement=write.statement,
+                    function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan_broadcast(analysis.cls, write),
                 )
 

@@ -69,7 +69,7 @@ class ToggleSubmoduleState(Rule):
                 )
                 yield ctx.finding(
                     self, write.target, message, chain=write.owner.links, statement=write.statement,
-                    fix=ctx.planner.plan_toggle(analysis.cls, toggle),
+                    fix=ctx.planner.plan_toggle(analysis.cls, toggle), function=write.function, owner=analysis.cls.name,
                 )
             for toggle in analysis.context_toggles:
                 attrs = ", ".join(f"`{a}`" for a in toggle.attrs)
@@ -77,7 +77,10 @@ class ToggleSubmoduleState(Rule):
                     f"`{analysis.cls.name}.{toggle.method}` enters `{toggle.manager}`, which sets and restores "
                     f"{attrs} on a module, at forward time"
                 )
-                yield ctx.finding(self, toggle.item, message, statement=toggle.item)
+                yield ctx.finding(
+                    self, toggle.item, message, statement=toggle.item,
+                    function=analysis.cls.methods.get(toggle.method), owner=analysis.cls.name,
+                )
 
     invalid = (
         Invalid(

@@ -96,7 +96,10 @@ class WrapperFragileSubmoduleAccess(Rule):
                     f"a wrapper around the block turns this into an AttributeError; pass the value as a forward "
                     f"argument or expose it on the block itself"
                 )
-                yield ctx.finding(self, read.node, message, chain=read.value.links, statement=read.statement)
+                yield ctx.finding(
+                    self, read.node, message, chain=read.value.links, statement=read.statement,
+                    function=read.function, owner=analysis.cls.name,
+                )
 
     invalid = (
         Invalid(

@@ -86,7 +86,10 @@ class SelfStateMutationInForward(Rule):
                     f"`{analysis.cls.name}.{write.method}` stores `self.{write.attr}` at forward time and "
                     f"`{analysis.cls.name}.{readers[0]}` reads it later"
                 )
-                yield ctx.finding(self, write.target, message, statement=write.statement)
+                yield ctx.finding(
+                    self, write.target, message, statement=write.statement,
+                    function=write.function, owner=analysis.cls.name,
+                )
 
     invalid = tuple(
         Invalid(code)

@@ -23,7 +23,7 @@ class FixOutcome:
 
 
 def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False) -> FixOutcome:
-    result = check_paths(paths, config)
+    result = check_paths(paths, config, keep_plans=True)
     chosen = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
     skipped = sum(1 for f in result.findings if f.fix_applicability == "unsafe" and not unsafe)
     plan = FixPlan()

@@ -1,0 +1,94 @@
+"""Source positions of LibCST nodes, computed one method at a time.
+
+LibCST computes positions by generating the code of the whole module. Findings live inside
+methods, so zlint generates only the method's code, and places it in the file with the line of
+the method's first decorator or ``def`` from Python's ``ast`` (which the file was parsed with
+already) and a per-line column shift found by comparing the generated lines with the file's.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import CodeRange, CodePosition, MetadataWrapper, PositionProvider
+
+
+class Locator:
+    def __init__(self, module: cst.Module, tree: Optional[ast.Module], lines: List[str]):
+        self.module = module
+        self.tree = tree
+        self.lines = lines
+        self._whole = None
+        self._functions: Dict[int, Optional[Tuple[dict, int, List[int]]]] = {}
+        self._ast_methods: Optional[Dict[Tuple[str, str], ast.AST]] = None
+
+    def range(self, node: cst.CSTNode, function: Optional[cst.FunctionDef] = None, owner: Optional[str] = None) -> CodeRange:
+        if function is not None and owner is not None:
+            placed = self._function(function, owner)
+            if placed is not None:
+                positions, offset, shifts = placed
+                found = positions.get(node)
+                if found is not None:
+                    return CodeRange(self._place(found.start, offset, shifts), self._place(found.end, offset, shifts))
+        return self._module_positions()[node]
+
+    def _module_positions(self):
+        if self._whole is None:
+            self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._whole
+
+    @staticmethod
+    def _place(position: CodePosition, offset: int, shifts: List[int]) -> CodePosition:
+        index = position.line - 1
+        shift = shifts[index] if 0 <= index < len(shifts) else 0
+        return CodePosition(position.line + offset, position.column + shift)
+
+    def _ast_method(self, owner: str, name: str):
+        if self._ast_methods is None:
+            self._ast_methods = {}
+            if self.tree is not None:
+                for cls in _classes(self.tree.body):
+                    for stmt in cls.body:
+                        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            self._ast_methods[(cls.name, stmt.name)] = stmt
+        return self._ast_methods.get((owner, name))
+
+    def _function(self, function: cst.FunctionDef, owner: str):
+        key = id(function)
+        if key in self._functions:
+            return self._functions[key]
+        result = None
+        target = self._ast_method(owner, function.name.value)
+        if target is not None:
+            mini = cst.Module(body=[function], default_indent=self.module.default_indent)
+            wrapper = MetadataWrapper(mini, unsafe_skip_copy=True)
+            positions = wrapper.resolve(PositionProvider)
+            first_line = min([d.lineno for d in target.decorator_list] + [target.lineno])
+            offset = first_line - positions[function].start.line
+            generated = mini.code.splitlines()
+            shifts = []
+            for index, text in enumerate(generated):
+                original = self.lines[index + offset] if 0 <= index + offset < len(self.lines) else None
+                if original is None or not original.endswith(text) or original[: len(original) - len(text)].strip():
+                    shifts = None
+                    break
+                shifts.append(len(original) - len(text))
+            if shifts is not None:
+                result = (positions, offset, shifts)
+        self._functions[key] = result
+        return result
+
+
+def _classes(body):
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            yield stmt
+        elif isinstance(stmt, ast.If):
+            yield from _classes(stmt.body)
+            yield from _classes(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            yield from _classes(stmt.body)
+            for handler in stmt.handlers:
+                yield from _classes(handler.body)

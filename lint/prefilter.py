@@ -1,0 +1,319 @@
+"""A cheap, conservative test of whether a file can hold a finding, on Python's ``ast``.
+
+Every rule reports something that happens in a class's ``forward`` (or a method it reaches) to
+a value derived from ``self``: a write through it, a deep read of it, a context manager given
+it. The test follows the same reachability as the analysis and tracks, per local name, whether
+it may hold a value derived from ``self`` and an upper bound on how many chain links it stands
+for. It over-approximates the full rules (it may keep a file that turns out clean, never drop
+one that is not), which a property test checks. Files it drops are never parsed with LibCST.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+_PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr"}
+_ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
+# A ZL005 read passes the block (one link or more), two modules, and the attribute read.
+_DEEP_READ = 4
+_WRITE_RULES = {"ZL001", "ZL002", "ZL003", "ZL004"}
+
+Depth = Optional[int]  # None: not derived from self
+
+
+def quick_reject(data: bytes) -> bool:
+    """True when the raw bytes alone show that no rule can fire (no forward method at all)."""
+    return b"def forward" not in data
+
+
+def may_have_findings(tree: ast.Module, codes: Set[str]) -> bool:
+    wants_writes = bool(codes & _WRITE_RULES)
+    wants_reads = "ZL005" in codes
+    wants_self = "ZL006" in codes
+    for cls in _top_level_classes(tree.body):
+        methods: Dict[str, ast.AST] = {}
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[stmt.name] = stmt
+        if "forward" not in methods:
+            continue
+        facts = {name: _MethodFacts(node) for name, node in methods.items()}
+        reachable = _reachable(facts)
+        params: Dict[str, Depth] = {}
+        for _ in range(4):  # helper parameters get what their callers pass, to a fixed point
+            for name in reachable:
+                facts[name].solve(params.get(name))
+            new = _call_site_bounds(facts, reachable)
+            if new == params:
+                break
+            params = new
+        for name in reachable:
+            fact = facts[name]
+            if wants_writes and fact.writes_through_derived():
+                return True
+            if wants_reads and fact.reads_deep():
+                return True
+            if wants_self and fact.self_writes:
+                return True
+    return False
+
+
+def _top_level_classes(body) -> Iterable[ast.ClassDef]:
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            yield stmt
+        elif isinstance(stmt, ast.If):
+            yield from _top_level_classes(stmt.body)
+            yield from _top_level_classes(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            yield from _top_level_classes(stmt.body)
+            for handler in stmt.handlers:
+                yield from _top_level_classes(handler.body)
+
+
+def _self_name(method) -> Optional[str]:
+    for decorator in method.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+            return None
+    args = method.args.posonlyargs + method.args.args
+    return args[0].arg if args else None
+
+
+def _flatten(target) -> Iterable[ast.AST]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _flatten(element)
+    elif isinstance(target, ast.Starred):
+        yield from _flatten(target.value)
+    else:
+        yield target
+
+
+def _max(a: Depth, b: Depth) -> Depth:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+class _MethodFacts:
+    """What one method does, gathered in a single walk, then solved for name depths."""
+
+    def __init__(self, method):
+        self.method = method
+        self.self_name = _self_name(method)
+        self.bindings: List[Tuple[ast.AST, ast.AST, int]] = []  # (target, value, extra links)
+        self.write_bases: List[ast.AST] = []  # objects that attributes are written on
+        self.setattr_objects: List[ast.AST] = []
+        self.context_args: List[ast.AST] = []
+        self.attributes: List[ast.Attribute] = []
+        self.self_calls: List[Tuple[str, List[ast.AST]]] = []
+        self.self_references: Set[str] = set()
+        self.passed_methods: Set[str] = set()  # `self.m` used as a value, e.g. self.apply(self.m)
+        self.self_writes = False
+        self.nested_params: Set[str] = set()
+        self.names: Dict[str, Depth] = {}
+        self._collect()
+
+    def _collect(self) -> None:
+        self_name = self.self_name
+        call_funcs: Set[int] = set()
+        for node in ast.walk(self.method):  # breadth first: a call is seen before its callee
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    self.bindings.append((target, node.value, 0))
+                    self._write_targets(target)
+            elif isinstance(node, ast.AnnAssign):
+                if node.value is not None:
+                    self.bindings.append((node.target, node.value, 0))
+                    self._write_targets(node.target)
+            elif isinstance(node, ast.AugAssign):
+                self._write_targets(node.target)
+            elif isinstance(node, ast.Delete):
+                for target in node.targets:
+                    self._write_targets(target)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                self.bindings.append((node.target, node.iter, 1))
+            elif isinstance(node, ast.NamedExpr):
+                self.bindings.append((node.target, node.value, 0))
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    call = item.context_expr
+                    if isinstance(call, ast.Call):
+                        self.context_args.extend(call.args)
+                        self.context_args.extend(k.value for k in call.keywords)
+            elif isinstance(node, ast.Call):
+                func = node.func
+                call_funcs.add(id(func))
+                if isinstance(func, ast.Name) and func.id == "setattr" and node.args:
+                    self.setattr_objects.append(node.args[0])
+                elif isinstance(func, ast.Attribute) and func.attr == "__setattr__" and node.args:
+                    self.setattr_objects.append(node.args[0])
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
+                    self.self_calls.append((func.attr, list(node.args) + [k.value for k in node.keywords]))
+            elif isinstance(node, ast.Attribute):
+                self.attributes.append(node)
+                if isinstance(node.value, ast.Name) and node.value.id == self_name:
+                    self.self_references.add(node.attr)
+                    if id(node) not in call_funcs:
+                        self.passed_methods.add(node.attr)
+            elif isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)) and node is not self.method:
+                args = node.args
+                for arg in args.posonlyargs + args.args + args.kwonlyargs:
+                    self.nested_params.add(arg.arg)
+
+    def _write_targets(self, target) -> None:
+        for item in _flatten(target):
+            if isinstance(item, ast.Attribute):
+                if isinstance(item.value, ast.Name) and item.value.id == self.self_name:
+                    self.self_writes = True
+                else:
+                    self.write_bases.append(item.value)
+            elif isinstance(item, ast.Subscript):
+                base = item.value
+                if isinstance(base, ast.Attribute) and base.attr == "__dict__":
+                    self.write_bases.append(base.value)
+                elif isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "vars" and base.args:
+                    self.write_bases.append(base.args[0])
+
+    # -- depths ---------------------------------------------------------------------------
+    def solve(self, params: Depth) -> None:
+        names: Dict[str, Depth] = {}
+        args = self.method.args
+        for arg in args.posonlyargs + args.args + args.kwonlyargs:
+            names[arg.arg] = params
+        for name in self.nested_params:
+            names[name] = _max(names.get(name), 1)  # apply(fn) hands each module to fn
+        if self.self_name is not None:
+            names[self.self_name] = 0
+        self.names = names
+        for _ in range(10):
+            changed = False
+            for target, value, extra in self.bindings:
+                changed |= self._bind(target, value, extra)
+            if not changed:
+                break
+
+    def _bind(self, target, value, extra: int) -> bool:
+        """Bind ``target`` from ``value`` (``extra`` is 1 when iterating it). Tuple targets take
+        their parts position by position where the value's shape is known, as the analysis does."""
+        if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            parts = self._parts(value, extra, len(target.elts))
+            if parts is not None:
+                changed = False
+                for element, depth in zip(target.elts, parts):
+                    changed |= self._bind_depth(element, depth)
+                return changed
+        depth = self.depth(value)
+        return self._bind_depth(target, None if depth is None else depth + extra)
+
+    def _parts(self, value, extra: int, count: int) -> Optional[List[Depth]]:
+        if extra == 0 and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == count:
+            if not any(isinstance(e, ast.Starred) for e in value.elts):
+                return [self.depth(e) for e in value.elts]
+        if extra == 1 and isinstance(value, ast.Call):
+            func = value.func
+            plus = lambda d: None if d is None else d + 1  # noqa: E731 - one step into a container
+            if isinstance(func, ast.Name) and func.id == "zip" and len(value.args) == count and not value.keywords:
+                if not any(isinstance(a, ast.Starred) for a in value.args):
+                    return [plus(self.depth(a)) for a in value.args]
+            if isinstance(func, ast.Name) and func.id == "enumerate" and value.args and count == 2:
+                return [None, plus(self.depth(value.args[0]))]
+            if isinstance(func, ast.Attribute) and func.attr in ("items", "named_modules", "named_children") and count == 2:
+                return [None, plus(self.depth(func.value))]
+        return None
+
+    def _bind_depth(self, target, depth: Depth) -> bool:
+        if depth is None:
+            return False
+        changed = False
+        for name_node in ast.walk(target):
+            if isinstance(name_node, ast.Name) and name_node.id != self.self_name:
+                old = self.names.get(name_node.id)
+                if old is None or old < depth:
+                    self.names[name_node.id] = depth
+                    changed = True
+        return changed
+
+    def depth(self, node) -> Depth:
+        if isinstance(node, ast.Name):
+            return self.names.get(node.id)
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            inner = self.depth(node.value)
+            return None if inner is None else inner + 1
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in _PASS_THROUGH:
+                inner: Depth = None
+                for arg in node.args:
+                    inner = _max(inner, self.depth(arg))
+                return None if inner is None else inner + 1
+            if isinstance(func, ast.Attribute) and func.attr in _ELEMENT_METHODS:
+                inner = self.depth(func.value)
+                return None if inner is None else inner + 1
+            return None
+        if isinstance(node, ast.IfExp):
+            return _max(self.depth(node.body), self.depth(node.orelse))
+        if isinstance(node, ast.BoolOp):
+            result: Depth = None
+            for value in node.values:
+                result = _max(result, self.depth(value))
+            return result
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            result = None
+            for element in node.elts:
+                result = _max(result, self.depth(element))
+            return result
+        if isinstance(node, (ast.NamedExpr, ast.Starred)):
+            return self.depth(node.value)
+        return None
+
+    def _derived_other_than_self(self, node) -> bool:
+        if isinstance(node, ast.Name) and node.id == self.self_name:
+            return False
+        return self.depth(node) is not None
+
+    def writes_through_derived(self) -> bool:
+        if any(self._derived_other_than_self(base) for base in self.write_bases):
+            return True
+        if any(self._derived_other_than_self(obj) for obj in self.setattr_objects):
+            return True
+        return any(self.depth(arg) is not None for arg in self.context_args)
+
+    def reads_deep(self) -> bool:
+        for node in self.attributes:
+            depth = self.depth(node)
+            if depth is not None and depth >= _DEEP_READ:
+                return True
+        return False
+
+
+def _reachable(facts: Dict[str, _MethodFacts]) -> List[str]:
+    """``forward`` and the methods it reaches through ``self.m(...)`` or ``self.m`` references
+    (``self.apply(self.m)``), never ``__init__``: the analysis's reachability, or more."""
+    order: List[str] = []
+    queue = ["forward"]
+    while queue:
+        name = queue.pop()
+        if name in order or name not in facts or name == "__init__":
+            continue
+        order.append(name)
+        queue.extend(ref for ref in facts[name].self_references if ref in facts)
+    return order
+
+
+def _call_site_bounds(facts: Dict[str, _MethodFacts], reachable: List[str]) -> Dict[str, Depth]:
+    bound: Dict[str, Depth] = {}
+    for name in reachable:
+        fact = facts[name]
+        for passed in fact.passed_methods:
+            if passed in facts and passed != "forward":
+                bound[passed] = _max(bound.get(passed), 1)  # apply(self.m) hands modules to m
+        for callee, args in fact.self_calls:
+            if callee not in facts or callee == "forward":
+                continue
+            for arg in args:
+                bound[callee] = _max(bound.get(callee), fact.depth(arg))
+    return bound
