@@ -101,18 +101,23 @@ class Cache:
         return cls(directory, key, entries)
 
     def _fresh(self, path: Path, recorded) -> bool:
-        """Whether ``path`` still has the recorded [mtime_ns, size, digest]."""
+        """Whether ``path`` still has the recorded [mtime_ns, size, digest]; a file that was only
+        touched gets its new time recorded, so the next run need not hash it again."""
         stamp = _stamp(path)
         if stamp is None:
             return False
         if stamp == recorded[:2]:
             return True
-        return _digest(path) == recorded[2]
+        if _digest(path) != recorded[2]:
+            return False
+        recorded[:2] = stamp
+        self.dirty = True
+        return True
 
     def lookup(self, path: Path):
         from .runner import FileResult, display_path
 
-        resolved = path.resolve()
+        resolved = Path(os.path.abspath(path))
         entry = self.entries.get(str(resolved))
         if entry is None:
             return None
@@ -125,7 +130,7 @@ class Cache:
                 self._dep_ok[dep] = ok
             if not ok:
                 return None
-        shown = display_path(path)
+        shown = display_path(path) if entry["findings"] or entry["suppressed"] else ""
         return FileResult(
             resolved,
             findings=[_finding_from_json(f, shown) for f in entry["findings"]],

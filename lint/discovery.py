@@ -32,13 +32,24 @@ def _relative(path: Path, base: Path) -> Optional[str]:
 
 
 class FileFilter:
-    """Decides exclusion by config patterns (relative to the project root) and .gitignore files."""
+    """Decides exclusion by config patterns (relative to the project root) and .gitignore files.
+
+    Plain names (``.venv``, ``build``) are looked up in a set; only patterns with wildcards or
+    slashes go through gitignore matching, which keeps discovery cheap on large trees.
+    """
 
     def __init__(self, config: Config):
         self.root = config.project_root
-        self.exclude = _spec(config.all_excludes())
+        patterns = config.all_excludes()
+        self.names = {p.rstrip("/") for p in patterns if not any(ch in p.rstrip("/") for ch in "*?[]!/\\")}
+        complex_patterns = [p for p in patterns if p.rstrip("/") not in self.names]
+        self.exclude = _spec(complex_patterns) if complex_patterns else None
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
+        if path.name in self.names:
+            return True
+        if self.exclude is None:
+            return False
         rel = _relative(path, self.root)
         candidates = [path.name]
         if rel is not None and rel != ".":
@@ -97,7 +108,7 @@ def discover(paths: Sequence[Path], config: Config) -> Tuple[List[Path], List[st
     warnings: List[str] = []
     for given in paths:
         if given.is_file():
-            found.setdefault(given.resolve(), given)
+            found.setdefault(os.path.abspath(given), given)
             continue
         if not given.is_dir():
             warnings.append(f"{given}: no such file or directory")
@@ -131,5 +142,4 @@ def _walk(directory: Path, layers: List[_IgnoreLayer], file_filter: FileFilter, 
         elif is_file and path.suffix in PYTHON_SUFFIXES:
             if file_filter.excluded(path, False) or (use_git and _gitignored(path, False, layers)):
                 continue
-            resolved = path.resolve()
-            found.setdefault(resolved, path)
+            found.setdefault(os.path.abspath(entry.path), path)

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import libcst as cst
-
 from .source import SourceError, SourceFile, read_source
 
 _NATIVE_LOCATION = re.compile(r"error at (\d+):(\d+)")
@@ -29,12 +27,12 @@ class ParsedFile:
     source: Optional[SourceFile]
     tree: Optional[ast.Module]
     failure: Optional[ParseFailure] = None
-    _cst: Optional[cst.Module] = field(default=None, repr=False)
+    _cst: Optional[object] = field(default=None, repr=False)
     cst_failure: Optional[ParseFailure] = None
     _cst_tried: bool = field(default=False, repr=False)
 
     @property
-    def module(self) -> Optional[cst.Module]:
+    def module(self):
         """The LibCST tree, parsed on first use; None (with ``cst_failure``) when it cannot be."""
         if not self._cst_tried:
             self._cst_tried = True
@@ -44,6 +42,8 @@ class ParsedFile:
 
 
 def _parse_cst(source: SourceFile):
+    import libcst as cst
+
     try:
         return cst.parse_module(source.data), None
     except cst.ParserSyntaxError as exc:

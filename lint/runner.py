@@ -19,7 +19,6 @@ from typing import Dict, List, Optional, Sequence, Set, Type
 from .config import Config
 from .discovery import discover
 from .findings import Finding, Position
-from .parsing import ParseFailure
 from .selection import PARSE_ERROR_CODE, PerFileIgnores, selected_codes
 
 
@@ -88,11 +87,11 @@ class FileChecker:
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
 
     def check(self, path: Path) -> FileResult:
+        from .parsing import ParseFailure, parse_source
         from .prefilter import may_have_findings, quick_reject
-        from .parsing import parse_source
         from .source import SourceError, read_source
 
-        result = FileResult(path.resolve())
+        result = FileResult(Path(os.path.abspath(path)))
         shown = display_path(path)
         active = self.codes - self.per_file.ignored_codes(path)
         parsed = self.index.cached(path)
@@ -132,7 +131,7 @@ class FileChecker:
         return result
 
     @staticmethod
-    def _parse_error(result: FileResult, shown: str, failure, active) -> None:
+    def _parse_error(result: FileResult, shown: str, failure, active) -> None:  # noqa: D401
         if PARSE_ERROR_CODE in active:
             result.findings.append(
                 Finding(
@@ -146,7 +145,7 @@ class FileChecker:
             )
 
     def _run_rules(self, path, shown, parsed, summary, rule_codes, result: FileResult) -> None:
-        from .rule import FileContext
+        from .context import FileContext
         from .suppression import is_suppressed, suppressions
 
         ctx = FileContext(path, shown, summary, self.index, self.config, parsed)
@@ -190,7 +189,7 @@ def _check_in_worker(path: Path) -> FileResult:
     try:
         return _WORKER.check(path)
     except Exception as exc:  # keep one bad file from taking the run down
-        return FileResult(path.resolve(), internal_errors=[InternalError(display_path(path), "zlint", f"{type(exc).__name__}: {exc}")])
+        return FileResult(Path(os.path.abspath(path)), internal_errors=[InternalError(display_path(path), "zlint", f"{type(exc).__name__}: {exc}")])
 
 
 def default_jobs() -> int:
@@ -263,7 +262,9 @@ def check_paths(
 
     jobs = jobs if jobs is not None else default_jobs()
     meter = _Progress(len(pending), progress)
-    if keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
+    if not pending:
+        fresh = []
+    elif keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
         checker = FileChecker(config, rule_classes, codes, keep_plans=keep_plans)
         fresh = []
         for done, path in enumerate(pending, start=1):

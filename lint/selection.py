@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Set, Type
+from typing import TYPE_CHECKING, Dict, Iterable, List, Sequence, Set, Type
+
+if TYPE_CHECKING:  # the rule machinery imports LibCST, which a cached run never needs
+    from .rule import Rule
 
 import pathspec
 
 from .config import Config, ConfigError
-from .rule import Rule
 
 PARSE_ERROR_CODE = "ZL000"
 
 
-def _expand(selector: str, rules: Sequence[Type[Rule]], where: str) -> Set[str]:
+def _expand(selector: str, rules: Sequence[Type["Rule"]], where: str) -> Set[str]:
     wanted = selector.strip().upper()
     if wanted == "ALL":
         return {rule.code for rule in rules} | {PARSE_ERROR_CODE}
@@ -26,7 +28,7 @@ def _expand(selector: str, rules: Sequence[Type[Rule]], where: str) -> Set[str]:
     return matched
 
 
-def selected_codes(config: Config, rules: Sequence[Type[Rule]]) -> Set[str]:
+def selected_codes(config: Config, rules: Sequence[Type["Rule"]]) -> Set[str]:
     if config.select is None:
         codes = {rule.code for rule in rules if rule.default_enabled} | {PARSE_ERROR_CODE}
     else:
@@ -41,7 +43,7 @@ def selected_codes(config: Config, rules: Sequence[Type[Rule]]) -> Set[str]:
 
 
 class PerFileIgnores:
-    def __init__(self, config: Config, rules: Sequence[Type[Rule]]):
+    def __init__(self, config: Config, rules: Sequence[Type["Rule"]]):
         self.root = config.project_root
         self.entries = [
             (pathspec.GitIgnoreSpec.from_lines([pattern]), set().union(*[_expand(c, rules, "per-file-ignores") for c in codes]))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from lint.findings import Finding
-from lint.rule import FileContext, Invalid, Rule, Valid
+from lint.rule import Invalid, Rule, Valid
+
+if TYPE_CHECKING:
+    from lint.context import FileContext
 
 _SPELLING = {
     "setattr": "`setattr`",

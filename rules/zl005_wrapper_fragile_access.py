@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Set
-
-import libcst as cst
+from typing import TYPE_CHECKING, Iterable, Set
 
 from lint.findings import Finding
-from lint.fix.plan import _after, _is_prefix
-from lint.rule import FileContext, Invalid, Rule, Valid
+from lint.rule import Invalid, Rule, Valid
+
+if TYPE_CHECKING:
+    from lint.context import FileContext
 
 
 def _write_related_statements(analysis) -> Set[int]:
     """Reads that only serve a write another rule reports: aliases of write targets and values
     saved for a restore."""
+    import libcst as cst
+
     names_by_function = {}
     for write in analysis.writes:
         if isinstance(write.owner_expr, cst.Name):
@@ -74,6 +76,8 @@ class WrapperFragileSubmoduleAccess(Rule):
     severity = "warning"
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
+        from lint.fix.plan import _after, _is_prefix
+
         for analysis in ctx.analyses:
             skip = {id(w.owner_expr) for w in analysis.writes} | _write_related_statements(analysis)
             for read in analysis.reads:

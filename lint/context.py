@@ -1,0 +1,88 @@
+"""What a rule may look at for one file: the parsed module, its analyses, positions, fixes."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from .findings import ChainLink, Finding, Position
+from .forward import ClassAnalysis
+from .index import ProjectIndex
+from .modules import ModuleSummary
+
+
+class FileContext:
+    """Everything a rule may look at for one file. Analyses are computed once and shared."""
+
+    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex, config=None, parsed=None):
+        self.path = path
+        self.parsed = parsed
+        self.config = config
+        self.display_path = display_path
+        self.summary = summary
+        self.index = index
+
+    @cached_property
+    def module(self):
+        return self.summary.module
+
+    @cached_property
+    def analyses(self) -> List[ClassAnalysis]:
+        return [self.index.analysis(cls) for cls in self.summary.classes.values()]
+
+    @cached_property
+    def planner(self):
+        from .config import DEFAULT_PARAMETER_TEMPLATE
+        from .fix.plan import Planner
+
+        template = self.config.parameter_template if self.config is not None else DEFAULT_PARAMETER_TEMPLATE
+        return Planner(self.index, template)
+
+    @cached_property
+    def locator(self):
+        from .positions import Locator
+
+        tree = self.parsed.tree if self.parsed is not None else None
+        lines = self.parsed.source.text.splitlines() if self.parsed is not None and self.parsed.source else []
+        return Locator(self.module, tree, lines)
+
+    def code_range(self, node: cst.CSTNode, function=None, owner=None) -> CodeRange:
+        return self.locator.range(node, function, owner)
+
+    def finding(
+        self,
+        rule: "Rule",
+        node: cst.CSTNode,
+        message: str,
+        chain: Sequence[ChainLink] = (),
+        statement: Optional[cst.CSTNode] = None,
+        fix=None,
+        function: Optional[cst.FunctionDef] = None,
+        owner: Optional[str] = None,
+    ) -> Finding:
+        """A finding at ``node``; ``function`` (a method of class ``owner``) lets positions be
+        computed for that method alone."""
+        where = self.code_range(node, function, owner)
+        lines = {where.start.line}
+        if statement is not None:
+            span = self.code_range(statement, function, owner)
+            lines.update({span.start.line, span.end.line})
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            message=message,
+            path=self.display_path,
+            start=Position(where.start.line, where.start.column + 1),
+            end=Position(where.end.line, where.end.column + 1),
+            chain=tuple(chain),
+            fixable=bool(fix is not None and fix.plan is not None and fix.safe),
+            fix_title=fix.title if fix is not None and fix.plan is not None else "",
+            fix_applicability=None if fix is None or fix.plan is None else ("safe" if fix.safe else "unsafe"),
+            fix_note=fix.reason if fix is not None else "",
+            fix_plan=fix.plan if fix is not None else None,
+            suppression_lines=tuple(sorted(lines)),
+        )
