@@ -14,13 +14,25 @@ from .forward import ClassAnalysis
 from .index import ProjectIndex
 from .modules import ModuleSummary
 
+_CODEGEN = cst.Module(body=[])
+
 
 class FileContext:
     """Everything a rule may look at for one file. Analyses are computed once and shared."""
 
-    def __init__(self, path: Path, display_path: str, summary: ModuleSummary, index: ProjectIndex, config=None, parsed=None):
+    def __init__(
+        self,
+        path: Path,
+        display_path: str,
+        summary: ModuleSummary,
+        index: ProjectIndex,
+        config=None,
+        parsed=None,
+        candidates=None,
+    ):
         self.path = path
         self.parsed = parsed
+        self.candidates = candidates  # the classes the pre-filter kept (None: all of them)
         self.config = config
         self.display_path = display_path
         self.summary = summary
@@ -28,11 +40,21 @@ class FileContext:
 
     @cached_property
     def module(self):
+        """The whole file's tree. Rules should prefer ``code(node)``, which needs no full parse."""
         return self.summary.module
+
+    @staticmethod
+    def code(node: cst.CSTNode) -> str:
+        """The source text of ``node``."""
+        return _CODEGEN.code_for_node(node)
 
     @cached_property
     def analyses(self) -> List[ClassAnalysis]:
-        return [self.index.analysis(cls) for cls in self.summary.classes.values()]
+        return [
+            self.index.analysis(cls)
+            for name, cls in self.summary.classes.items()
+            if self.candidates is None or name in self.candidates
+        ]
 
     @cached_property
     def planner(self):
@@ -48,7 +70,7 @@ class FileContext:
 
         tree = self.parsed.tree if self.parsed is not None else None
         lines = self.parsed.source.text.splitlines() if self.parsed is not None and self.parsed.source else []
-        return Locator(self.module, tree, lines)
+        return Locator(tree, lines, lambda owner: self.summary.classes[owner].segment)
 
     def code_range(self, node: cst.CSTNode, function=None, owner=None) -> CodeRange:
         return self.locator.range(node, function, owner)

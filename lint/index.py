@@ -97,7 +97,8 @@ class SubmoduleAttr:
 
 
 class ProjectIndex:
-    def __init__(self, search_roots: Sequence[Path] = ()):
+    def __init__(self, search_roots: Sequence[Path] = (), whole_modules: bool = False):
+        self.whole_modules = whole_modules  # zlint fix rewrites files: it needs whole-file trees
         self.search_roots: List[Path] = [Path(r).resolve() for r in search_roots]
         self._parsed: Dict[Path, ParsedFile] = {}
         self._summaries: Dict[Path, Optional[ModuleSummary]] = {}
@@ -148,7 +149,8 @@ class ProjectIndex:
         tree = parsed.tree
         if tree is None and parsed.failure is None and parsed.source is not None:
             tree = parse_source(parsed.source).tree
-        summary = summarise(path, tree, lambda: parsed.module) if tree is not None else None
+        text = lambda: parsed.source.text if parsed.source is not None else None  # noqa: E731
+        summary = summarise(path, tree, lambda: parsed.module, text, self.whole_modules) if tree is not None else None
         self._summaries[path] = summary
         if summary is not None:
             self._by_name.setdefault(summary.name, summary)

@@ -39,11 +39,21 @@ def ast_dotted(node) -> Optional[str]:
 class ClassSummary:
     """A top-level class: its name, base names and method names; LibCST nodes on demand."""
 
-    def __init__(self, name: str, module: "ModuleSummary", base_names: List[Optional[str]], method_names: List[str]):
+    def __init__(
+        self,
+        name: str,
+        module: "ModuleSummary",
+        base_names: List[Optional[str]],
+        method_names: List[str],
+        span: Tuple[int, int, int] = (1, 1, 0),
+    ):
         self.name = name
         self.module = module
         self.base_names = base_names
         self.method_names = method_names
+        self.span = span  # first line (decorators included), last line, column of `class`
+        # Where the LibCST nodes came from: (module they belong to, line offset, column offset).
+        self.segment: Optional[Tuple[cst.Module, int, int]] = None
         self._cst: Optional[Tuple[cst.ClassDef, Dict[str, cst.FunctionDef], Dict[str, cst.BaseExpression]]] = None
 
     @property
@@ -52,7 +62,7 @@ class ClassSummary:
 
     def _load(self):
         if self._cst is None:
-            node = self.module.cst_class(self.name)
+            node, self.segment = self.module.cst_class(self)
             methods: Dict[str, cst.FunctionDef] = {}
             annotations: Dict[str, cst.BaseExpression] = {}
             if node is not None:
@@ -87,6 +97,8 @@ class ModuleSummary:
     is_package: bool
     root: Path
     load_cst: Callable[[], Optional[cst.Module]] = field(repr=False, default=lambda: None)
+    load_text: Callable[[], Optional[str]] = field(repr=False, default=lambda: None)
+    whole_modules: bool = False  # parse the whole file (zlint fix) instead of one class at a time
     imports: Dict[str, ImportBinding] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
     function_names: List[str] = field(default_factory=list)
@@ -112,9 +124,16 @@ class ModuleSummary:
         if module is not None:
             _collect_cst_defs(module, self._cst_classes, self._cst_functions)
 
-    def cst_class(self, name: str) -> Optional[cst.ClassDef]:
+    def cst_class(self, cls: "ClassSummary"):
+        """The LibCST node of ``cls`` and where it came from. Checking parses just the class's
+        lines (most of a file is never needed); fixing parses the whole file, which it rewrites."""
+        if not self.whole_modules and self._cst_classes is None:
+            parsed = _parse_class_segment(self.load_text(), cls)
+            if parsed is not None:
+                return parsed
         self._index_cst()
-        return self._cst_classes.get(name)
+        node = self._cst_classes.get(cls.name)
+        return node, (self.module, 0, 0) if node is not None else None
 
     def cst_function(self, name: str) -> Optional[cst.FunctionDef]:
         self._index_cst()
@@ -143,6 +162,26 @@ def _collect_cst_defs(body, classes: Dict[str, cst.ClassDef], functions: Dict[st
             _collect_cst_defs(stmt.body, classes, functions)
             for handler in stmt.handlers:
                 _collect_cst_defs(handler.body, classes, functions)
+
+
+def _parse_class_segment(text: Optional[str], cls: "ClassSummary"):
+    if text is None:
+        return None
+    first, last, column = cls.span
+    lines = text.splitlines(keepends=True)[first - 1 : last]
+    if column:
+        prefix = lines[0][:column] if lines else ""
+        if prefix.strip():
+            return None
+        lines = [line[column:] if line.startswith(prefix) else line for line in lines]
+    try:
+        module = cst.parse_module("".join(lines))
+    except Exception:
+        return None
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef) and stmt.name.value == cls.name:
+            return stmt, (module, first - 1, column)
+    return None
 
 
 def module_name_for(path: Path) -> Tuple[str, bool, Path]:
@@ -193,7 +232,9 @@ def _collect_imports(stmt, summary: ModuleSummary) -> None:
 
 def _summarise_class(node: ast.ClassDef, summary: ModuleSummary) -> ClassSummary:
     methods = [stmt.name for stmt in node.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return ClassSummary(node.name, summary, [ast_dotted(base) for base in node.bases], methods)
+    first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+    span = (first, node.end_lineno or node.lineno, node.col_offset)
+    return ClassSummary(node.name, summary, [ast_dotted(base) for base in node.bases], methods, span)
 
 
 def _visit_top_level(body, summary: ModuleSummary) -> None:
@@ -218,8 +259,17 @@ def _visit_top_level(body, summary: ModuleSummary) -> None:
                 _visit_top_level(handler.body, summary)
 
 
-def summarise(path: Path, tree: ast.Module, load_cst: Callable[[], Optional[cst.Module]]) -> ModuleSummary:
+def summarise(
+    path: Path,
+    tree: ast.Module,
+    load_cst: Callable[[], Optional[cst.Module]],
+    load_text: Callable[[], Optional[str]] = lambda: None,
+    whole_modules: bool = False,
+) -> ModuleSummary:
     name, is_package, root = module_name_for(path)
-    summary = ModuleSummary(path=path.resolve(), name=name, is_package=is_package, root=root, load_cst=load_cst)
+    summary = ModuleSummary(
+        path=path.resolve(), name=name, is_package=is_package, root=root, load_cst=load_cst,
+        load_text=load_text, whole_modules=whole_modules,
+    )
     _visit_top_level(tree.body, summary)
     return summary

@@ -16,28 +16,36 @@ from libcst.metadata import CodeRange, CodePosition, MetadataWrapper, PositionPr
 
 
 class Locator:
-    def __init__(self, module: cst.Module, tree: Optional[ast.Module], lines: List[str]):
-        self.module = module
+    """``segment_of(class name)`` gives the module a class's nodes belong to, with the line and
+    column offsets of that module in the file (0, 0 for a whole-file parse)."""
+
+    def __init__(self, tree: Optional[ast.Module], lines: List[str], segment_of):
         self.tree = tree
         self.lines = lines
-        self._whole = None
+        self.segment_of = segment_of
+        self._segments: Dict[int, object] = {}
         self._functions: Dict[int, Optional[Tuple[dict, int, List[int]]]] = {}
         self._ast_methods: Optional[Dict[Tuple[str, str], ast.AST]] = None
 
-    def range(self, node: cst.CSTNode, function: Optional[cst.FunctionDef] = None, owner: Optional[str] = None) -> CodeRange:
-        if function is not None and owner is not None:
-            placed = self._function(function, owner)
+    def range(self, node: cst.CSTNode, function: Optional[cst.FunctionDef], owner: str) -> CodeRange:
+        segment = self.segment_of(owner)
+        if function is not None:
+            placed = self._function(function, owner, segment[0].default_indent)
             if placed is not None:
                 positions, offset, shifts = placed
                 found = positions.get(node)
                 if found is not None:
                     return CodeRange(self._place(found.start, offset, shifts), self._place(found.end, offset, shifts))
-        return self._module_positions()[node]
-
-    def _module_positions(self):
-        if self._whole is None:
-            self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return self._whole
+        module, line_offset, column_offset = segment
+        positions = self._segments.get(id(module))
+        if positions is None:
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._segments[id(module)] = positions
+        found = positions[node]
+        return CodeRange(
+            CodePosition(found.start.line + line_offset, found.start.column + column_offset),
+            CodePosition(found.end.line + line_offset, found.end.column + column_offset),
+        )
 
     @staticmethod
     def _place(position: CodePosition, offset: int, shifts: List[int]) -> CodePosition:
@@ -55,14 +63,14 @@ class Locator:
                             self._ast_methods[(cls.name, stmt.name)] = stmt
         return self._ast_methods.get((owner, name))
 
-    def _function(self, function: cst.FunctionDef, owner: str):
+    def _function(self, function: cst.FunctionDef, owner: str, default_indent: str):
         key = id(function)
         if key in self._functions:
             return self._functions[key]
         result = None
         target = self._ast_method(owner, function.name.value)
         if target is not None:
-            mini = cst.Module(body=[function], default_indent=self.module.default_indent)
+            mini = cst.Module(body=[function], default_indent=default_indent)
             wrapper = MetadataWrapper(mini, unsafe_skip_copy=True)
             positions = wrapper.resolve(PositionProvider)
             first_line = min([d.lineno for d in target.decorator_list] + [target.lineno])

@@ -28,6 +28,12 @@ def quick_reject(data: bytes) -> bool:
 
 
 def may_have_findings(tree: ast.Module, codes: Set[str]) -> bool:
+    return bool(candidate_classes(tree, codes))
+
+
+def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
+    """Names of the top-level classes that may hold a finding for ``codes``."""
+    found: Set[str] = set()
     wants_writes = bool(codes & _WRITE_RULES)
     wants_reads = "ZL005" in codes
     wants_self = "ZL006" in codes
@@ -38,7 +44,7 @@ def may_have_findings(tree: ast.Module, codes: Set[str]) -> bool:
                 methods[stmt.name] = stmt
         if "forward" not in methods:
             continue
-        facts = {name: _MethodFacts(node) for name, node in methods.items()}
+        facts = _LazyFacts(methods)
         reachable = _reachable(facts)
         params: Dict[str, Depth] = {}
         for _ in range(4):  # helper parameters get what their callers pass, to a fixed point
@@ -50,13 +56,14 @@ def may_have_findings(tree: ast.Module, codes: Set[str]) -> bool:
             params = new
         for name in reachable:
             fact = facts[name]
-            if wants_writes and fact.writes_through_derived():
-                return True
-            if wants_reads and fact.reads_deep():
-                return True
-            if wants_self and fact.self_writes:
-                return True
-    return False
+            if (
+                (wants_writes and fact.writes_through_derived())
+                or (wants_reads and fact.reads_deep())
+                or (wants_self and fact.self_writes)
+            ):
+                found.add(cls.name)
+                break
+    return found
 
 
 def _top_level_classes(body) -> Iterable[ast.ClassDef]:
@@ -120,7 +127,7 @@ class _MethodFacts:
     def _collect(self) -> None:
         self_name = self.self_name
         call_funcs: Set[int] = set()
-        for node in ast.walk(self.method):  # breadth first: a call is seen before its callee
+        for node in _walk(self.method):  # parents first: a call is seen before its callee
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     self.bindings.append((target, node.value, 0))
@@ -288,6 +295,48 @@ class _MethodFacts:
             if depth is not None and depth >= _DEEP_READ:
                 return True
         return False
+
+
+class _LazyFacts(dict):
+    """Method name -> facts, gathered only for the methods that reachability visits."""
+
+    def __init__(self, methods: Dict[str, ast.AST]):
+        super().__init__()
+        self.methods = methods
+
+    def __contains__(self, name) -> bool:
+        return name in self.methods
+
+    def __missing__(self, name: str) -> _MethodFacts:
+        fact = _MethodFacts(self.methods[name])
+        self[name] = fact
+        return fact
+
+
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
+
+
+def _walk(root) -> List[ast.AST]:
+    """Every node under ``root``, parents before children (``ast.walk`` without its overhead)."""
+    out = [root]
+    index = 0
+    fields_of = _FIELDS
+    while index < len(out):
+        node = out[index]
+        index += 1
+        names = fields_of.get(type(node))
+        if names is None:
+            names = fields_of[type(node)] = tuple(node._fields)
+        for name in names:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
+                        out.append(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                out.append(value)
+    return out
 
 
 def _reachable(facts: Dict[str, _MethodFacts]) -> List[str]:

@@ -82,13 +82,13 @@ class FileChecker:
         self.rule_classes = rule_classes
         self.codes = codes
         self.per_file = PerFileIgnores(config, rule_classes)
-        self.index = ProjectIndex(search_roots(config))
+        self.index = ProjectIndex(search_roots(config), whole_modules=keep_plans)
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
 
     def check(self, path: Path) -> FileResult:
         from .parsing import ParseFailure, parse_source
-        from .prefilter import may_have_findings, quick_reject
+        from .prefilter import candidate_classes, quick_reject
         from .source import SourceError, read_source
 
         result = FileResult(Path(os.path.abspath(path)))
@@ -113,19 +113,26 @@ class FileChecker:
             self._parse_error(result, shown, parsed.failure, active)
             return result
         rule_codes = active - {PARSE_ERROR_CODE}
-        try:
-            candidate = bool(rule_codes) and (not self.prefilter or may_have_findings(parsed.tree, rule_codes))
-        except RecursionError:
-            candidate = True
-        if not candidate:
+        summary = None
+        candidates: Optional[Set[str]] = set()
+        if rule_codes:
+            try:
+                candidates = candidate_classes(parsed.tree, rule_codes) if self.prefilter else None
+            except RecursionError:
+                candidates = None  # too deep for the pre-filter: analyse every class
+        if candidates is None:
+            summary = self.index.load(path)
+            candidates = set(summary.classes) if summary is not None else set()
+        if not candidates:
             self.index.forget_tree(path)
             return result
-        if parsed.module is None:
+        summary = summary or self.index.load(path)
+        unparsable = [name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None]
+        if unparsable and parsed.module is None:
             self._parse_error(result, shown, parsed.cst_failure, active)
             return result
         result.analysed = True
-        summary = self.index.load(path)
-        self._run_rules(path, shown, parsed, summary, rule_codes, result)
+        self._run_rules(path, shown, parsed, summary, rule_codes, result, candidates)
         result.deps = sorted(str(p) for p in self.index.dependencies(path))
         self.index.forget_tree(path)
         return result
@@ -144,11 +151,11 @@ class FileChecker:
                 )
             )
 
-    def _run_rules(self, path, shown, parsed, summary, rule_codes, result: FileResult) -> None:
+    def _run_rules(self, path, shown, parsed, summary, rule_codes, result: FileResult, candidates) -> None:
         from .context import FileContext
         from .suppression import is_suppressed, suppressions
 
-        ctx = FileContext(path, shown, summary, self.index, self.config, parsed)
+        ctx = FileContext(path, shown, summary, self.index, self.config, parsed, candidates)
         table = None
         for rule_class in self.rule_classes:
             if rule_class.code not in rule_codes:
@@ -181,6 +188,9 @@ _WORKER: Optional[FileChecker] = None
 
 def _init_worker(config: Config, codes: Set[str]) -> None:
     global _WORKER
+    import gc
+
+    gc.disable()  # as in the main process: trees are freed by reference counting
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     _WORKER = FileChecker(config, _rule_classes(), codes)
 

@@ -62,8 +62,8 @@ def test_a_file_that_would_not_parse_aborts_the_whole_fix(depth2, monkeypatch):
     class Unparsable:
         bytes = b"def forward(:\n"
 
-    def broken_render(plan, module):
-        new = real_render(plan, module)
+    def broken_render(plan, module, summary=None):
+        new = real_render(plan, module, summary)
         return Unparsable() if "class Block" in module.code else new
 
     monkeypatch.setattr(apply_module, "render", broken_render)

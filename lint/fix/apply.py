@@ -183,9 +183,9 @@ def _is_docstring(stmt) -> bool:
     )
 
 
-def render(plan: FixPlan, module: cst.Module) -> cst.Module:
+def render(plan: FixPlan, module: cst.Module, summary=None) -> cst.Module:
     new = module.visit(_Threader(plan))
-    if id(module) in plan.needs_optional:
+    if summary is not None and id(summary) in plan.needs_optional:
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, "typing", "Optional")
         new = AddImportsVisitor(context).transform_module(new)
@@ -196,7 +196,7 @@ def build_edits(plan: FixPlan, originals: Dict[Path, bytes]) -> List[FileEdit]:
     """New contents for every file the plan touches; raises FixError naming a file that breaks."""
     edits: List[FileEdit] = []
     for summary in sorted(plan.files.values(), key=lambda s: str(s.path)):
-        new_module = render(plan, summary.module)
+        new_module = render(plan, summary.module, summary)
         new_bytes = new_module.bytes
         old = originals[summary.path]
         if new_bytes == old:

@@ -31,11 +31,11 @@ class FixPlan:
     drop_finally: Set[int] = field(default_factory=set)  # try statements whose finally clause goes
     bind_once: Dict[int, List[Tuple[str, str]]] = field(default_factory=dict)  # func -> (param, attr)
     replace_reads: Dict[int, str] = field(default_factory=dict)  # self.attr node -> param
-    needs_optional: Set[int] = field(default_factory=set)  # module ids that need `Optional`
+    needs_optional: Set[int] = field(default_factory=set)  # summaries whose file needs `Optional`
     files: Dict[int, ModuleSummary] = field(default_factory=dict)
 
     def touch(self, summary: ModuleSummary) -> None:
-        self.files[id(summary.module)] = summary
+        self.files[id(summary)] = summary
 
     def merge(self, other: "FixPlan") -> None:
         for key, items in other.add_params.items():
@@ -475,7 +475,7 @@ class Planner:
             if _is_annotated(func):
                 annotation = f"Optional[{attr_type}]" if attr_type else None
                 if attr_type:
-                    plan.needs_optional.add(id(cls.module.module))
+                    plan.needs_optional.add(id(cls.module))
             entries = plan.add_params.setdefault(id(func), [])
             if param not in [e[0] for e in entries]:
                 entries.append((param, annotation))
