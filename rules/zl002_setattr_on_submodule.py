@@ -69,7 +69,7 @@ class SetattrOnSubmoduleInForward(Rule):
             for write in analysis.writes:
                 if write.form == "attribute" or write.owner.broadcast or id(write) in toggled:
                     continue
-                owner_text = ctx.module.code_for_node(write.owner_expr)
+                owner_text = ctx.code(write.owner_expr)
                 name = f"`{write.attr}`" if write.attr else "a computed attribute"
                 message = (
                     f"`{analysis.cls.name}.{write.method}` sets {name} on submodule `{owner_text}` "

@@ -58,7 +58,7 @@ class BroadcastMutationInForward(Rule):
             for write in analysis.writes:
                 if not write.owner.broadcast:
                     continue
-                owner_text = ctx.module.code_for_node(write.owner_expr)
+                owner_text = ctx.code(write.owner_expr)
                 name = f"`{write.attr}`" if write.attr else "a computed attribute"
                 source = write.owner.links[0].expression
                 narrowed = write.owner.links[-1].class_name

@@ -64,7 +64,7 @@ class ToggleSubmoduleState(Rule):
         for analysis in ctx.analyses:
             for toggle in analysis.toggles:
                 write = toggle.first
-                owner_text = ctx.module.code_for_node(write.owner_expr)
+                owner_text = ctx.code(write.owner_expr)
                 how = "try/finally" if toggle.try_statement is not None else "set and reset"
                 message = (
                     f"`{analysis.cls.name}.{write.method}` toggles `{write.attr}` on submodule `{owner_text}` "

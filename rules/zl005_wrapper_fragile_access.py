@@ -93,8 +93,8 @@ class WrapperFragileSubmoduleAccess(Rule):
                 deep = [c for c in calls if _modules_between(read.value.links, c.callee.links) >= 2]
                 if not deep:
                     continue
-                block = ctx.module.code_for_node(deep[0].call.func)
-                text = ctx.module.code_for_node(read.node)
+                block = ctx.code(deep[0].call.func)
+                text = ctx.code(read.node)
                 message = (
                     f"`{analysis.cls.name}.{read.method}` reads `{text}` inside block `{block}`, which it then calls; "
                     f"a wrapper around the block turns this into an AttributeError; pass the value as a forward "
