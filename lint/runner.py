@@ -186,13 +186,13 @@ class FileChecker:
 _WORKER: Optional[FileChecker] = None
 
 
-def _init_worker(config: Config, codes: Set[str]) -> None:
+def _init_worker(config: Config, codes: Set[str], rule_classes) -> None:
     global _WORKER
     import gc
 
     gc.disable()  # as in the main process: trees are freed by reference counting
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
-    _WORKER = FileChecker(config, _rule_classes(), codes)
+    _WORKER = FileChecker(config, rule_classes, codes)
 
 
 def _check_in_worker(path: Path) -> FileResult:
@@ -206,14 +206,14 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], jobs: int, progress) -> List[FileResult]:
+def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_classes, jobs: int, progress) -> List[FileResult]:
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, len(files) // (jobs * 8) or 1))
     results: List[FileResult] = []
-    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes, rule_classes)) as pool:
         for result in pool.imap(_check_in_worker, files, chunksize=chunk):
             results.append(result)
             progress(len(results))
@@ -282,7 +282,7 @@ def check_paths(
             meter(done)
         result.index = checker.index
     else:
-        fresh = _run_parallel(pending, config, codes, jobs, meter)
+        fresh = _run_parallel(pending, config, codes, rule_classes, jobs, meter)
     meter.close()
     per_file.extend(fresh)
 

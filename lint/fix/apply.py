@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,7 +196,10 @@ def render(plan: FixPlan, module: cst.Module, summary=None) -> cst.Module:
 def build_edits(plan: FixPlan, originals: Dict[Path, bytes]) -> List[FileEdit]:
     """New contents for every file the plan touches; raises FixError naming a file that breaks."""
     edits: List[FileEdit] = []
-    for summary in sorted(plan.files.values(), key=lambda s: str(s.path)):
+    # Files that hold the removed writes go last: if a fix is interrupted, the writes are still
+    # there, and a rerun plans the rest again (reusing the parameters already threaded).
+    order = sorted(plan.files.values(), key=lambda s: (id(s) in plan.parents, str(s.path)))
+    for summary in order:
         new_module = render(plan, summary.module, summary)
         new_bytes = new_module.bytes
         old = originals[summary.path]
@@ -239,5 +243,26 @@ def write_all(edits: Sequence[FileEdit]) -> None:
             except OSError:
                 pass
         raise
-    for temp, target in staged:
+    kill_after = _fault_injection_point()
+    for done, (temp, target) in enumerate(staged):
+        if kill_after == done:
+            os.kill(os.getpid(), signal.SIGKILL)
         os.replace(temp, target)
+    for edit in edits:
+        _remove_stale_temporaries(edit.path)
+
+
+def _fault_injection_point() -> Optional[int]:
+    """Tests only: ``ZLINT_TEST_KILL_AFTER_WRITES=N`` kills the process after N files were
+    renamed into place, to prove that every file ends up wholly old or wholly new."""
+    value = os.environ.get("ZLINT_TEST_KILL_AFTER_WRITES")
+    return int(value) if value and value.isdigit() else None
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files left by an interrupted earlier fix of ``path``."""
+    for stale in path.parent.glob(f".{path.name}.*.zlint-tmp"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass

@@ -33,6 +33,7 @@ class FixPlan:
     replace_reads: Dict[int, str] = field(default_factory=dict)  # self.attr node -> param
     needs_optional: Set[int] = field(default_factory=set)  # summaries whose file needs `Optional`
     files: Dict[int, ModuleSummary] = field(default_factory=dict)
+    parents: Set[int] = field(default_factory=set)  # summaries whose file holds a removed write
 
     def touch(self, summary: ModuleSummary) -> None:
         self.files[id(summary)] = summary
@@ -54,6 +55,7 @@ class FixPlan:
         self.replace_reads.update(other.replace_reads)
         self.needs_optional |= other.needs_optional
         self.files.update(other.files)
+        self.parents |= other.parents
 
 
 @dataclass
@@ -304,6 +306,7 @@ class Planner:
         call = self._block_call(analysis, write.function, write.trail, write.owner.links)
         plan = FixPlan()
         plan.touch(parent.module)
+        plan.parents.add(id(parent.module))
         plan.remove.add(id(write.statement))
         alias = _single_use_assignment(write.function, write.owner_expr)
         if alias is not None:
@@ -343,6 +346,7 @@ class Planner:
         analysis: ClassAnalysis = self.index.analysis(parent)
         plan = FixPlan()
         plan.touch(parent.module)
+        plan.parents.add(id(parent.module))
         plan.remove.add(id(loop))
         titles, unsafe = [], []
         for links in chains:
