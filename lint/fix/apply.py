@@ -193,9 +193,15 @@ def render(plan: FixPlan, module: cst.Module, summary=None) -> cst.Module:
     return new
 
 
-def build_edits(plan: FixPlan, originals: Dict[Path, bytes]) -> List[FileEdit]:
-    """New contents for every file the plan touches; raises FixError naming a file that breaks."""
+def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path] = None) -> List[FileEdit]:
+    """New contents for every file the plan touches; raises FixError naming a file that breaks,
+    or one outside ``root`` (reached through a symbolic link: links are never written through)."""
     edits: List[FileEdit] = []
+    if root is not None:
+        real_root = root.resolve()
+        for summary in plan.files.values():
+            if real_root != summary.path and real_root not in summary.path.parents:
+                raise FixError(f"the fix would write {summary.path}, outside {real_root}; no file was changed")
     # Files that hold the removed writes go last: if a fix is interrupted, the writes are still
     # there, and a rerun plans the rest again (reusing the parameters already threaded).
     order = sorted(plan.files.values(), key=lambda s: (id(s) in plan.parents, str(s.path)))

@@ -33,7 +33,7 @@ def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False) -> F
     for summary in plan.files.values():
         parsed = result.index.parse(summary.path)
         originals[summary.path] = parsed.source.data
-    edits = build_edits(plan, originals)
+    edits = build_edits(plan, originals, config.project_root)
     return FixOutcome(edits, chosen, result, skipped)
 
 

@@ -1,0 +1,121 @@
+"""For generated class hierarchies with forward-time submodule writes, `zlint fix` output
+parses, is idempotent, and is clean under `zlint check`."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import check_tree, run_cli
+
+ATTRS = ["flag", "mode", "use_cache"]
+
+
+@st.composite
+def hierarchies(draw):
+    depth = draw(st.integers(0, 3))
+    attrs = draw(st.lists(st.sampled_from(ATTRS), min_size=1, max_size=2, unique=True))
+    style = draw(st.sampled_from(["plain", "kwargs", "annotated"]))
+    helper_read = draw(st.booleans())
+    split = draw(st.booleans())
+    access = draw(st.sampled_from(["for", "enumerate", "index", "direct"]))
+    alias = draw(st.booleans()) and depth > 0 and len(attrs) == 1
+
+    def sig(extra=""):
+        if style == "annotated":
+            return f"self, x: torch.Tensor{extra}) -> torch.Tensor"
+        if style == "kwargs":
+            return f"self, x{extra}, **kwargs)"
+        return f"self, x{extra})"
+
+    classes = []
+    # The leaf owns the attributes and reads them during forward.
+    inits = "".join(f"        self.{a} = False\n" for a in attrs)
+    reads = " and ".join(f"self.{a}" for a in attrs)
+    if helper_read:
+        leaf_forward = f"    def forward({sig()}:\n        return x * self._scale()\n\n    def _scale(self):\n        return 2.0 if {reads} else 1.0\n"
+    else:
+        leaf_forward = f"    def forward({sig()}:\n        return x * 2 if {reads} else x\n"
+    classes.append(("Leaf", f"class Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n{inits}\n{leaf_forward}"))
+    child = "Leaf"
+    names = []
+    for level in range(depth):
+        name = f"Level{level}"
+        sub = f"sub{level}"
+        names.append(sub)
+        passes = ", **kwargs" if style == "kwargs" else ""
+        classes.append((name, (
+            f"class {name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            f"        self.{sub} = {child}()\n\n"
+            f"    def forward({sig()}:\n        return self.{sub}(x{passes}) + x\n"
+        )))
+        child = name
+    top = child
+    path = "".join(f".{n}" for n in reversed(names))
+    if access == "direct":
+        init = f"self.block = {top}()"
+        head, target, call = "", "self.block", "x = self.block(x)"
+        indent = "        "
+    else:
+        init = f"self.layers = nn.ModuleList([{top}() for _ in range(2)])"
+        indent = "            "
+        if access == "for":
+            head, target, call = "        for layer in self.layers:\n", "layer", "x = layer(x)"
+        elif access == "enumerate":
+            head, target, call = "        for i, layer in enumerate(self.layers):\n", "layer", "x = layer(x)"
+        else:
+            head, target, call = "        for i in range(len(self.layers)):\n", "self.layers[i]", "x = self.layers[i](x)"
+    body = head
+    if alias:
+        body += f"{indent}inner = {target}{path}\n"
+        body += f"{indent}inner.{attrs[0]} = flag\n"
+    else:
+        for a in attrs:
+            body += f"{indent}{target}{path}.{a} = flag\n"
+    body += f"{indent}{call}\n"
+    model = (
+        f"class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n"
+        f"    def forward(self, x, flag):\n{body}        return x\n"
+    )
+    header = "import torch\nimport torch.nn as nn\n"
+    files = {"pkg/__init__.py": ""}
+    if split:
+        previous = None
+        for name, code in classes:
+            imports = f"from .{previous.lower()} import {previous}\n" if previous else ""
+            files[f"pkg/{name.lower()}.py"] = header + imports + "\n\n" + code
+            previous = name
+        files["pkg/model.py"] = header + f"from .{top.lower()} import {top}\n\n\n" + model
+    else:
+        files["pkg/model.py"] = header + "\n\n" + "\n\n".join(code for _, code in classes) + "\n\n" + model
+    return files
+
+
+def _snapshot(root: Path):
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.py"))}
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(files=hierarchies())
+def test_fix_output_parses_is_idempotent_and_clean(tmp_path_factory, files):
+    root = tmp_path_factory.mktemp("h")
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    before = check_tree(root)
+    assert [f.code for f in before.findings] and all(f.fixable for f in before.findings), [
+        (f.code, f.fix_note) for f in before.findings
+    ]
+    out = run_cli(["fix", "--no-cache", "."], root)
+    assert out.exit_code == 0, out.output
+    fixed = _snapshot(root)
+    for text in fixed.values():
+        ast.parse(text)
+    run_cli(["fix", "--no-cache", "."], root)
+    assert _snapshot(root) == fixed
+    assert check_tree(root).findings == []
+    shutil.rmtree(root)
