@@ -71,8 +71,10 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude):
 @cli.command()
 @_common_options
 @click.option("--fix", is_flag=True, help="Apply fixes (the same as `zlint fix`).")
+@click.option("--runtime-report", type=click.Path(path_type=Path),
+              help="Merge a runtime guard report: confirm findings it saw, add writes only it saw.")
 def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-          unsafe_fixes, no_cache, cache_dir, jobs, diff, fix) -> None:
+          unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     if fix or diff:
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
@@ -85,6 +87,17 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
         config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
         cache = None if no_cache else (cache_dir or config.cache_dir)
         result = check_paths(targets, config, jobs=jobs, cache_dir=cache)
+        if runtime_report is not None:
+            from .discovery import discover
+            from .runtime_report import ReportError, load_report, merge
+
+            try:
+                records = load_report(runtime_report)
+            except ReportError as exc:
+                _fail(str(exc))
+                return
+            checked = [str(p) for p in discover(targets, config)[0]]
+            result.findings = merge(result.findings, records, checked)
     except ConfigError as exc:
         _fail(str(exc))
         return

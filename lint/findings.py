@@ -46,6 +46,8 @@ class Finding:
     fix_applicability: Optional[str] = None  # "safe", "unsafe" or None when there is no fix
     fix_note: str = ""  # why there is no fix, or why the fix is unsafe
     fix_plan: object = field(default=None, compare=False, repr=False)
+    confirmed: bool = False  # the runtime guard saw this write too
+    runtime_only: bool = False  # only the runtime guard saw it
     # Lines where a suppression comment silences this finding (its statement's first and last line).
     suppression_lines: Tuple[int, ...] = field(default=(), compare=False)
 

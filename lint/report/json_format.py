@@ -24,6 +24,8 @@ def finding_to_dict(finding: Finding) -> dict:
         "fix_title": finding.fix_title or None,
         "fix_applicability": finding.fix_applicability,
         "fix_note": finding.fix_note or None,
+        "confirmed_at_runtime": finding.confirmed,
+        "runtime_only": finding.runtime_only,
         "chain": [
             {
                 "expression": link.expression,

@@ -1,0 +1,54 @@
+"""Overhead of the runtime guard on a forward pass of the reference model.
+
+    python bench/guard.py [--repeat 50]
+
+Runs the legacy model's forward with and without ``ForwardGuard`` side by side, interleaved,
+and prints the median time per forward and the ratio. Needs torch (``pip install -e '.[reference]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from lint.guard import ForwardGuard  # noqa: E402
+from reference_model.legacy.model import ZImageModel  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = ZImageModel(dim=64, num_heads=4, n_layers=4).eval()
+    inputs = (torch.randn(2, 64, 16), torch.rand(2), torch.randn(2, 16, 64))
+    plain, guarded = [], []
+    with torch.no_grad():
+        for _ in range(5):
+            model(*inputs)
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            model(*inputs)
+            plain.append(time.perf_counter() - start)
+            with ForwardGuard() as guard:
+                start = time.perf_counter()
+                model(*inputs)
+                guarded.append(time.perf_counter() - start)
+    a, b = statistics.median(plain), statistics.median(guarded)
+    print("| forward of the reference model (4 blocks) | median (ms) | ratio |")
+    print("|---|---|---|")
+    print(f"| without the guard | {a * 1e3:.3f} | 1.00x |")
+    print(f"| with the guard (recording {len(guard.records)} writes) | {b * 1e3:.3f} | {b / a:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
