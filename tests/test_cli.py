@@ -233,6 +233,8 @@ def test_checked_code_is_never_imported(tree):
     for fmt in ("text", "concise", "json"):
         proc = zlint("check", "--output-format", fmt, cwd=root)
         assert proc.returncode == 1
+    for args in (("fix", "--diff"), ("fix", "--unsafe-fixes"), ("rules",)):
+        zlint(*args, cwd=root)
     assert not (root / marker).exists()
 
 

@@ -105,3 +105,15 @@ def test_parameter_name_template_from_config(depth2):
     assert run_cli(["fix", "."], depth2).exit_code == 0
     assert "skip_sequence_parallel_arg=use_full_unified_sequence" in (depth2 / "pkg" / "model.py").read_text()
     assert check_tree(depth2).findings == []
+
+
+def test_file_vanishing_after_planning_aborts_and_writes_nothing(depth2):
+    config = Config(project_root=depth2)
+    with chdir(depth2):
+        outcome = plan_fixes([Path(".")], config)
+        (depth2 / "pkg" / "attention.py").unlink()
+        before = _snapshot(depth2)
+        with pytest.raises(FixError, match="cannot read .*attention.py"):
+            apply_fixes(outcome)
+    assert _snapshot(depth2) == before
+    assert not list(depth2.rglob("*.zlint-tmp"))
