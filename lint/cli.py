@@ -73,8 +73,13 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude):
 @click.option("--fix", is_flag=True, help="Apply fixes (the same as `zlint fix`).")
 @click.option("--runtime-report", type=click.Path(path_type=Path),
               help="Merge a runtime guard report: confirm findings it saw, add writes only it saw.")
+@click.option("--statistics", is_flag=True, help="Print a count of findings per rule instead of the findings.")
+@click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (SARIF: as suppressions).")
+@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in this file.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this file.")
 def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-          unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report) -> None:
+          unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report, statistics, show_suppressed,
+          write_baseline, baseline) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     if fix or diff:
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
@@ -86,7 +91,33 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     try:
         config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
         cache = None if no_cache else (cache_dir or config.cache_dir)
-        result = check_paths(targets, config, jobs=jobs, cache_dir=cache)
+        output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
+        with_fixes = output_format == "sarif"
+        result = check_paths(targets, config, jobs=1 if with_fixes else jobs, cache_dir=None if with_fixes else cache,
+                             keep_plans=with_fixes)
+        options = {}
+        if with_fixes:
+            from .report.sarif import fix_changes
+
+            options["fixes"] = fix_changes(result)
+        options["show_suppressed"] = show_suppressed
+        if write_baseline is not None or baseline is not None:
+            from .baseline import BaselineError, apply_baseline, read_baseline
+            from .baseline import write_baseline as save_baseline
+
+            try:
+                if write_baseline is not None:
+                    count = save_baseline(write_baseline, result.findings, config.project_root)
+                    click.echo(f"Wrote {count} finding(s) to {write_baseline}", err=True)
+                    sys.exit(EXIT_CLEAN)
+                entries = read_baseline(baseline)
+            except BaselineError as exc:
+                _fail(str(exc))
+                return
+            result.findings, stale = apply_baseline(result.findings, entries, config.project_root)
+            for entry in stale:
+                click.echo(f"warning: stale baseline entry: {entry.code} in {entry.path} ({entry.fingerprint}) "
+                           f"matches no finding any more", err=True)
         if runtime_report is not None:
             from .discovery import discover
             from .runtime_report import ReportError, load_report, merge
@@ -101,7 +132,12 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     except ConfigError as exc:
         _fail(str(exc))
         return
-    _report_and_exit(result, output_format, output_file, exit_zero, quiet)
+    if statistics:
+        from .report.statistics import write_statistics
+
+        write_statistics(result, sys.stdout, {})
+        _exit_for(result, exit_zero)
+    _report_and_exit(result, output_format, output_file, exit_zero, quiet, options)
 
 
 @cli.command(name="fix")
@@ -145,13 +181,13 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
     _report_and_exit(result, output_format, output_file, exit_zero, quiet)
 
 
-def _report_and_exit(result, output_format, output_file, exit_zero, quiet) -> None:
+def _report_and_exit(result, output_format, output_file, exit_zero, quiet, extra=None) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.files_checked == 0:
         click.echo("warning: no Python files found under the given paths", err=True)
     reporter = REPORTERS[output_format or "text"]
-    options = {"quiet": quiet}
+    options = {"quiet": quiet, **(extra or {})}
     if output_file is not None:
         try:
             with output_file.open("w", encoding="utf-8") as handle:
@@ -160,6 +196,10 @@ def _report_and_exit(result, output_format, output_file, exit_zero, quiet) -> No
             _fail(f"cannot write {output_file}: {exc.strerror or exc}")
     else:
         reporter(result, sys.stdout, options)
+    _exit_for(result, exit_zero)
+
+
+def _exit_for(result, exit_zero) -> None:
     for error in result.internal_errors:
         click.echo(f"error: internal error in {error.rule} while checking {error.path}: {error.message}", err=True)
     if result.internal_errors:

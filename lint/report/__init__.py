@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Callable, Dict, TextIO
 
 from ..runner import RunResult
+from .github import write_github
 from .json_format import write_json
+from .junit import write_junit
+from .sarif import write_sarif
 from .text import write_concise, write_full
 
 Reporter = Callable[[RunResult, TextIO, dict], None]
@@ -15,6 +18,9 @@ REPORTERS: Dict[str, Reporter] = {
     "text": write_full,
     "concise": write_concise,
     "json": write_json,
+    "github": write_github,
+    "sarif": write_sarif,
+    "junit": write_junit,
 }
 
-OUTPUT_FORMATS = ("text", "full", "concise", "json")
+OUTPUT_FORMATS = ("text", "full", "concise", "json", "github", "sarif", "junit")
