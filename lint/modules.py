@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -228,6 +228,20 @@ def _collect_imports(stmt, summary: ModuleSummary) -> None:
             if alias.name == "*":
                 continue
             summary.imports[alias.asname or alias.name] = ImportBinding(module, alias.name)
+
+
+def top_level_classes(body) -> Iterator[ast.ClassDef]:
+    """The classes defined at module level, also inside module-level ``if`` and ``try``."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            yield stmt
+        elif isinstance(stmt, ast.If):
+            yield from top_level_classes(stmt.body)
+            yield from top_level_classes(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            yield from top_level_classes(stmt.body)
+            for handler in stmt.handlers:
+                yield from top_level_classes(handler.body)
 
 
 def _summarise_class(node: ast.ClassDef, summary: ModuleSummary) -> ClassSummary:

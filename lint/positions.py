@@ -14,6 +14,8 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 from libcst.metadata import CodeRange, CodePosition, MetadataWrapper, PositionProvider
 
+from .modules import top_level_classes
+
 
 class Locator:
     """``segment_of(class name)`` gives the module a class's nodes belong to, with the line and
@@ -57,7 +59,7 @@ class Locator:
         if self._ast_methods is None:
             self._ast_methods = {}
             if self.tree is not None:
-                for cls in _classes(self.tree.body):
+                for cls in top_level_classes(self.tree.body):
                     for stmt in cls.body:
                         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                             self._ast_methods[(cls.name, stmt.name)] = stmt
@@ -88,15 +90,3 @@ class Locator:
         self._functions[key] = result
         return result
 
-
-def _classes(body):
-    for stmt in body:
-        if isinstance(stmt, ast.ClassDef):
-            yield stmt
-        elif isinstance(stmt, ast.If):
-            yield from _classes(stmt.body)
-            yield from _classes(stmt.orelse)
-        elif isinstance(stmt, ast.Try):
-            yield from _classes(stmt.body)
-            for handler in stmt.handlers:
-                yield from _classes(handler.body)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from .modules import top_level_classes
+
 _PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr"}
 _ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
 # A ZL005 read passes the block (one link or more), two modules, and the attribute read.
@@ -37,7 +39,7 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
     wants_writes = bool(codes & _WRITE_RULES)
     wants_reads = "ZL005" in codes
     wants_self = "ZL006" in codes
-    for cls in _top_level_classes(tree.body):
+    for cls in top_level_classes(tree.body):
         methods: Dict[str, ast.AST] = {}
         for stmt in cls.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -64,19 +66,6 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
                 found.add(cls.name)
                 break
     return found
-
-
-def _top_level_classes(body) -> Iterable[ast.ClassDef]:
-    for stmt in body:
-        if isinstance(stmt, ast.ClassDef):
-            yield stmt
-        elif isinstance(stmt, ast.If):
-            yield from _top_level_classes(stmt.body)
-            yield from _top_level_classes(stmt.orelse)
-        elif isinstance(stmt, ast.Try):
-            yield from _top_level_classes(stmt.body)
-            for handler in stmt.handlers:
-                yield from _top_level_classes(handler.body)
 
 
 def _self_name(method) -> Optional[str]:
