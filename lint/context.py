@@ -13,6 +13,7 @@ from .findings import ChainLink, Finding, Position
 from .forward import ClassAnalysis
 from .index import ProjectIndex
 from .modules import ModuleSummary
+from .rule import Rule
 
 _CODEGEN = cst.Module(body=[])
 

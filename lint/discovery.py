@@ -50,7 +50,7 @@ class FileFilter:
             return True
         if self.exclude is None:
             return False
-        rel = _relative(path, self.root)
+        rel = _relative(Path(os.path.abspath(path)), self.root)
         candidates = [path.name]
         if rel is not None and rel != ".":
             candidates.append(rel)

@@ -16,9 +16,9 @@ import libcst as cst
 
 from .cst_util import all_params, child_nodes, dotted_name, first_param_name, iter_statements, string_literal
 from .findings import ChainLink
-from .index import ProjectClass, ProjectIndex
+from .index import ProjectIndex
 from .modules import ClassSummary
-from .types import ContainerType, ModuleType, SubType
+from .types import ContainerType, SubType
 
 MODULE_ITERATORS = {"modules": False, "children": False, "named_modules": True, "named_children": True}
 PASS_THROUGH_ITERABLES = {"reversed", "list", "tuple", "iter", "sorted"}

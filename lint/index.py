@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -102,7 +102,7 @@ class ProjectIndex:
         self.search_roots: List[Path] = [Path(r).resolve() for r in search_roots]
         self._parsed: Dict[Path, ParsedFile] = {}
         self._summaries: Dict[Path, Optional[ModuleSummary]] = {}
-        self._by_name: Dict[str, Optional[ModuleSummary]] = {}
+        self._by_name: Dict[Tuple[Path, str], Optional[ModuleSummary]] = {}
         self._module_class: Dict[ClassSummary, bool] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
         self._analyses: Dict[ClassSummary, object] = {}
@@ -153,14 +153,15 @@ class ProjectIndex:
         summary = summarise(path, tree, lambda: parsed.module, text, self.whole_modules) if tree is not None else None
         self._summaries[path] = summary
         if summary is not None:
-            self._by_name.setdefault(summary.name, summary)
+            self._by_name.setdefault((summary.root, summary.name), summary)
             if summary.root not in self.search_roots:
                 self.search_roots.append(summary.root)
         return summary
 
     def find_module(self, name: str, near: Optional[ModuleSummary] = None) -> Optional[ModuleSummary]:
-        if name in self._by_name and self._by_name[name] is not None:
-            return self._touch(near, self._by_name[name])
+        """The module ``name`` as seen from ``near``: first under ``near``'s own import root (so
+        two trees that both have a ``pkg`` package each resolve to their own), then under the
+        project's search roots."""
         roots: List[Path] = []
         if near is not None:
             roots.append(near.root)
@@ -171,13 +172,16 @@ class ProjectIndex:
             if root in seen:
                 continue
             seen.add(root)
-            for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py", root / rel.with_suffix(".pyi")):
-                if candidate.is_file():
-                    summary = self.load(candidate)
-                    if summary is not None:
-                        # Found on disk (possibly under another import root): accept it by path.
-                        self._by_name.setdefault(name, summary)
-                        return self._touch(near, summary)
+            key = (root, name)
+            if key not in self._by_name:
+                self._by_name[key] = None
+                for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py", root / rel.with_suffix(".pyi")):
+                    if candidate.is_file():
+                        self._by_name[key] = self.load(candidate)
+                        break
+            found = self._by_name[key]
+            if found is not None:
+                return self._touch(near, found)
         return None
 
     def _touch(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:

@@ -14,7 +14,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Type
+from typing import List, Optional, Sequence, Set, Type
 
 from .config import Config
 from .discovery import discover

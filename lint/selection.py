@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Sequence, Set, Type
+from typing import TYPE_CHECKING, Sequence, Set, Type
 
 if TYPE_CHECKING:  # the rule machinery imports LibCST, which a cached run never needs
     from .rule import Rule

@@ -4,7 +4,6 @@ commands, JUnit, statistics."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from lint.config import Config
 from lint.prefilter import may_have_findings, quick_reject
 from lint.runner import FileChecker
-from lint.selection import selected_codes
 from rules import ALL_RULES
 from tests.helpers import snippet
 

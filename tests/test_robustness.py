@@ -124,7 +124,6 @@ def test_symlinks_loops_and_links_outside_the_root(tmp_path):
 
 
 def test_rule_crash_is_an_internal_error_for_that_file_only(tmp_path):
-    from rules.zl001_submodule_state_mutation import SubmoduleStateMutationInForward
 
     for i in range(6):
         (tmp_path / f"bad_{i}.py").write_text(BAD)

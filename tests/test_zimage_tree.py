@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -67,3 +66,21 @@ def test_fixing_the_source_clears_the_finding(zimage):
     model.write_text(text.replace(
         "            layer.attention.attn.skip_sequence_parallel = use_full_unified_sequence\n", ""))
     assert [f.start.line for f in check_tree(zimage).findings] == [28]
+
+
+def test_two_trees_with_the_same_package_name_resolve_separately(tmp_path):
+    cases = Path(__file__).parent / "data" / "fix_cases"
+    for name in ("depth1", "depth2", "kwargs"):
+        shutil.copytree(cases / name / "before", tmp_path / name)
+    result = check_tree(tmp_path)
+    by_case = {f.path.split("/")[0]: f for f in result.findings}
+    assert set(by_case) == {"depth1", "depth2", "kwargs"}
+    assert all(f.fixable for f in by_case.values()), [(f.path, f.fix_note) for f in by_case.values()]
+    assert by_case["depth2"].chain[-1].class_name == "USPAttention"
+
+
+def test_extend_exclude_with_a_path_pattern(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data" / "zimage_tree")
+    (tmp_path / "pyproject.toml").write_text('[tool.zlint]\nextend-exclude = ["data/zimage_tree"]\n')
+    out = run_cli(["check", "--no-cache", "."], tmp_path)
+    assert out.exit_code == 0 and "zimage" not in out.output

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from ..cst_util import all_params, child_nodes, first_param_name, iter_statements, self_attribute
-from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall, SubValue
+from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall
 from ..index import ProjectIndex
 from ..modules import ClassSummary, ModuleSummary
 from ..types import ContainerType, ModuleType
