@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from lint.guard import ForwardGuard  # noqa: E402
-from reference_model.legacy.model import ZImageModel  # noqa: E402
+from reference_model.runner import RunSpec, build_model, inputs  # noqa: E402
 
 
 def main() -> int:
@@ -27,20 +27,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    torch.manual_seed(0)
-    model = ZImageModel(dim=64, num_heads=4, n_layers=4).eval()
-    inputs = (torch.randn(2, 64, 16), torch.rand(2), torch.randn(2, 16, 64))
+    model = build_model(RunSpec(variant="legacy"))
+    latent, caption = inputs(RunSpec(latent_size=16, caption_tokens=8))
+    inputs_ = (latent, torch.ones(1), caption)
     plain, guarded = [], []
     with torch.no_grad():
         for _ in range(5):
-            model(*inputs)
+            model(*inputs_)
         for _ in range(args.repeat):
             start = time.perf_counter()
-            model(*inputs)
+            model(*inputs_)
             plain.append(time.perf_counter() - start)
             with ForwardGuard() as guard:
                 start = time.perf_counter()
-                model(*inputs)
+                model(*inputs_)
                 guarded.append(time.perf_counter() - start)
     a, b = statistics.median(plain), statistics.median(guarded)
     print("| forward of the reference model (4 blocks) | median (ms) | ratio |")

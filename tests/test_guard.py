@@ -21,19 +21,22 @@ DATA = REPO / "tests" / "data"
 pytest_plugins = ["pytester"]
 
 
-def _legacy_inputs():
-    generator = torch.Generator().manual_seed(0)
-    return torch.randn(1, 16, 16, generator=generator), torch.rand(1, generator=generator), torch.randn(1, 8, 64, generator=generator)
+def _forward(model):
+    from reference_model.runner import RunSpec, inputs
+
+    latent, caption = inputs(RunSpec())
+    with torch.no_grad():
+        return model(latent, torch.ones(1), caption)
 
 
 def test_guard_reports_exactly_the_static_findings_on_the_legacy_model(tmp_path):
-    from reference_model.legacy.model import ZImageModel
+    from reference_model.runner import RunSpec, build_model
 
     static = check_tree(REPO / "reference_model" / "legacy")
     static_places = {(str((REPO / "reference_model" / "legacy" / f.path).resolve()), f.start.line) for f in static.findings}
-    model = ZImageModel().eval()
-    with ForwardGuard() as guard, torch.no_grad():
-        model(*_legacy_inputs(), world_size=2)
+    model = build_model(RunSpec(variant="legacy"))
+    with ForwardGuard() as guard:
+        _forward(model)
     assert {(r.filename, r.line) for r in guard.records} == static_places
     record = guard.records[0]
     assert (record.code, record.attribute, record.module_class, record.running) == (
@@ -41,19 +44,21 @@ def test_guard_reports_exactly_the_static_findings_on_the_legacy_model(tmp_path)
     assert record.module_path == "layers.0.attention.attn"
 
 
-def test_guard_reports_nothing_on_the_fixed_model(tmp_path):
+def test_guard_reports_nothing_on_the_fixed_models(tmp_path):
+    from reference_model.runner import RunSpec, build_model
+
     root = tmp_path / "fixed"
     shutil.copytree(REPO / "reference_model" / "legacy", root / "guard_fixed_model")
     assert run_cli(["fix", "--no-cache", "."], root).exit_code == 0
     sys.path.insert(0, str(root))
     try:
-        from guard_fixed_model.model import ZImageModel
+        zlint_fixed = build_model(RunSpec(model_module="guard_fixed_model.model"))
     finally:
         sys.path.remove(str(root))
-    model = ZImageModel().eval()
-    with ForwardGuard() as guard, torch.no_grad():
-        model(*_legacy_inputs(), world_size=2)
-    assert guard.records == []
+    for model in (build_model(RunSpec()), zlint_fixed):
+        with ForwardGuard() as guard:
+            _forward(model)
+        assert guard.records == []
 
 
 class Holder(nn.Module):
@@ -139,10 +144,10 @@ def test_registry_model_is_caught_at_run_time_and_merged(tmp_path):
 
 
 def test_runtime_report_confirms_static_findings(tmp_path):
-    from reference_model.legacy.model import ZImageModel
+    from reference_model.runner import RunSpec, build_model
 
-    with ForwardGuard() as guard, torch.no_grad():
-        ZImageModel().eval()(*_legacy_inputs())
+    with ForwardGuard() as guard:
+        _forward(build_model(RunSpec(variant="legacy")))
     report = tmp_path / "guard.json"
     guard.write_report(report)
     out = run_cli(["check", "--no-cache", "--output-format", "json", "--runtime-report", str(report),
