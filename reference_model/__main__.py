@@ -16,6 +16,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ulysses", type=int, default=None, help="default: the world size")
     parser.add_argument("--ring", type=int, default=1)
     parser.add_argument("--cache", action="store_true", help="wrap the blocks in the block cache")
+    parser.add_argument("--cache-backend", choices=["builtin", "cache-dit"], default="builtin",
+                        help="the block cache: this package's own, or the cache-dit package (extra cache-dit)")
     parser.add_argument("--threshold", type=float, default=0.1)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
@@ -23,7 +25,8 @@ def main(argv=None) -> int:
     ulysses = args.ulysses if args.ulysses is not None else max(1, args.world_size // args.ring)
     if args.world_size < 1 or args.steps < 1 or ulysses * args.ring != args.world_size:
         parser.error(f"--ulysses ({ulysses}) x --ring ({args.ring}) must equal --world-size ({args.world_size})")
-    spec = RunSpec(args.variant, args.world_size, ulysses, args.ring, args.cache, args.threshold, args.steps, args.seed)
+    spec = RunSpec(args.variant, args.world_size, ulysses, args.ring, args.cache, args.threshold, args.steps, args.seed,
+                   cache_backend=args.cache_backend)
     baseline = run(RunSpec(steps=args.steps, seed=args.seed))
     try:
         result = run(spec)
@@ -33,7 +36,7 @@ def main(argv=None) -> int:
     error = (result.output - baseline.output).abs().max().item()
     print("| variant | world size | ulysses | ring | cache | cache hits | wall (s) | max abs error |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {args.variant} | {args.world_size} | {ulysses} | {args.ring} | {'on' if args.cache else 'off'} | "
+    print(f"| {args.variant} | {args.world_size} | {ulysses} | {args.ring} | {args.cache_backend if args.cache else 'off'} | "
           f"{result.hits} | {result.wall:.3f} | {error:.2e} |")
     return 0
 

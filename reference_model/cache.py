@@ -74,7 +74,16 @@ class CachedBlock(nn.Module):
         return hit
 
 
-def enable_cache(model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1) -> CacheState:
+def enable_cache(model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1,
+                 backend: str = "builtin"):
+    """Wrap the blocks of ``model.layers`` in a block cache; returns an object with ``hits`` and
+    ``misses``. ``backend="cache-dit"`` uses the ``cache-dit`` package (extra ``cache-dit``)."""
+    if backend == "cache-dit":
+        from .cache_dit_backend import enable_cache_dit
+
+        return enable_cache_dit(model, front, back, threshold)
+    if backend != "builtin":
+        raise ValueError(f"unknown cache backend {backend!r}: use 'builtin' or 'cache-dit'")
     count = len(model.layers)
     if front < 1 or front + back > count:
         raise ValueError(f"front ({front}) + back ({back}) must leave blocks in the middle of {count}")

@@ -33,6 +33,7 @@ class RunSpec:
     model_module: Optional[str] = None
     extra_paths: Sequence[str] = ()
     wrap: Optional[str] = None  # "module:function" applied to the built model, e.g. a block wrapper
+    cache_backend: str = "builtin"  # or "cache-dit" (extra ``cache-dit``)
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _run_here(spec: RunSpec, context=None) -> RunResult:
     model = build_model(spec)
     if context is not None:
         model.set_sequence_parallel(context)
-    state = enable_cache(model, threshold=spec.threshold) if spec.cache else None
+    state = enable_cache(model, threshold=spec.threshold, backend=spec.cache_backend) if spec.cache else None
     if spec.wrap:
         module_name, _, function = spec.wrap.partition(":")
         getattr(importlib.import_module(module_name), function)(model)
