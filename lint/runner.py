@@ -52,10 +52,12 @@ class RunResult:
 
 
 def display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path, Path.cwd())
-    except ValueError:
-        return str(path)
+    """The path relative to the working directory when it lies below it, else absolute."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.getcwd()) if os.path.splitdrive(absolute)[0] == os.path.splitdrive(os.getcwd())[0] else None
+    if relative is None or relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return absolute
+    return relative
 
 
 def _rule_classes():

@@ -106,3 +106,46 @@ def test_cache_dir_option_and_no_cache(project, tmp_path):
     assert not (project / ".zlint_cache").exists()
     run_cli(["check", "--no-cache", "."], project)
     assert not (project / ".zlint_cache").exists()
+
+
+def _run_with_stderr(root: Path, stderr_is_terminal: bool):
+    """Run the real `zlint check` with stderr on a pseudo-terminal or a pipe; return (stdout, stderr)."""
+    import pty
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "lint", "check", "--no-cache", "-j", "1", "--output-format", "concise", "."]
+    if not stderr_is_terminal:
+        proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+        return proc.stdout, proc.stderr
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(command, cwd=root, stdout=subprocess.PIPE, stderr=follower, text=True, timeout=120)
+        os.close(follower)
+        follower = None
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal is closed once everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return proc.stdout, b"".join(chunks).decode()
+    finally:
+        os.close(leader)
+        if follower is not None:
+            os.close(follower)
+
+
+def test_progress_goes_to_a_terminal_only_and_never_to_stdout(tmp_path):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(260):
+        (root / f"module_{i}.py").write_text(f"VALUE_{i} = {i}\n")
+    stdout, stderr = _run_with_stderr(root, stderr_is_terminal=True)
+    assert "Checked 260/260 files" in stderr
+    assert "Checked" not in stdout
+    stdout, stderr = _run_with_stderr(root, stderr_is_terminal=False)
+    assert "Checked" not in stderr and "Checked" not in stdout

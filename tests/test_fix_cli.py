@@ -38,6 +38,18 @@ def test_diff_prints_one_unified_diff_and_writes_nothing(depth2):
     assert "+            x = layer(x, skip_sequence_parallel_override=use_full_unified_sequence)  # the block call" in out.output
 
 
+def test_paths_outside_the_working_directory_are_shown_absolute(depth2, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    model = (depth2 / "pkg" / "model.py").resolve()
+    diff = run_cli(["fix", "--diff", str(depth2)], elsewhere)
+    assert f"--- {model}\n+++ {model}\n" in diff.output and ".." not in diff.output.split("\n@@")[0]
+    check = run_cli(["check", "--output-format", "concise", str(depth2)], elsewhere)
+    assert check.output.startswith(f"{model}:")
+    inside = run_cli(["check", "--output-format", "concise", str(depth2)], depth2 / "pkg")
+    assert inside.output.startswith("model.py:")
+
+
 def test_check_fix_is_an_alias_of_fix(depth2, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(depth2, other)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -47,5 +48,6 @@ def unified_diff(edits: Sequence[FileEdit]) -> str:
         shown = display_path(edit.path)
         old = edit.old.decode("utf-8", errors="replace").splitlines(keepends=True)
         new = edit.new.decode("utf-8", errors="replace").splitlines(keepends=True)
-        chunks.extend(difflib.unified_diff(old, new, fromfile=f"a/{shown}", tofile=f"b/{shown}"))
+        before, after = (shown, shown) if os.path.isabs(shown) else (f"a/{shown}", f"b/{shown}")
+        chunks.extend(difflib.unified_diff(old, new, fromfile=before, tofile=after))
     return "".join(chunks)
