@@ -40,7 +40,7 @@ def cli() -> None:
 
 def _common_options(func):
     options = [
-        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path)),
         click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma separated); replaces the default set."),
         click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."),
         click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
@@ -77,24 +77,42 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude):
 @click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (SARIF: as suppressions).")
 @click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in this file.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this file.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path),
+              help="With PATHS `-`: the path the code read from standard input is checked as (for imports, "
+                   "per-file ignores and the reported file name).")
 def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
           unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report, statistics, show_suppressed,
-          write_baseline, baseline) -> None:
-    """Check PATHS (default: the current directory) and report findings."""
+          write_baseline, baseline, stdin_filename) -> None:
+    """Check PATHS (default: the current directory) and report findings. PATHS `-` reads one file
+    from standard input."""
+    reads_stdin = any(str(p) == "-" for p in paths)
+    if reads_stdin and len(paths) > 1:
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if stdin_filename is not None and not reads_stdin:
+        _fail("--stdin-filename needs `-` among the paths")
     if fix or diff:
+        if reads_stdin:
+            _fail("fixes edit files on disk and may span several files: check standard input, fix the files")
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
                  quiet, unsafe_fixes, diff)
         return
-    from .runner import check_paths
+    from .runner import StdinSource, check_paths
 
-    targets = list(paths) or [Path(".")]
+    stdin = None
+    if reads_stdin:
+        virtual = Path(os.path.abspath(stdin_filename)) if stdin_filename is not None else Path.cwd() / "-"
+        shown = display_stdin_name(stdin_filename)
+        stdin = StdinSource(virtual, sys.stdin.buffer.read(), shown)
+        targets = [virtual.parent]
+    else:
+        targets = list(paths) or [Path(".")]
     try:
         config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
         cache = None if no_cache else (cache_dir or config.cache_dir)
         output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
-        with_fixes = output_format == "sarif"
+        with_fixes = output_format == "sarif" and stdin is None
         result = check_paths(targets, config, jobs=1 if with_fixes else jobs, cache_dir=None if with_fixes else cache,
-                             keep_plans=with_fixes)
+                             keep_plans=with_fixes, stdin=stdin)
         options = {}
         if with_fixes:
             from .report.sarif import fix_changes
@@ -127,7 +145,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
             except ReportError as exc:
                 _fail(str(exc))
                 return
-            checked = [str(p) for p in discover(targets, config)[0]]
+            checked = [str(stdin.path)] if stdin is not None else [str(p) for p in discover(targets, config)[0]]
             result.findings = merge(result.findings, records, checked)
     except ConfigError as exc:
         _fail(str(exc))
@@ -155,6 +173,8 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
     from .fix.run import apply_fixes, plan_fixes, unified_diff
     from .runner import check_paths
 
+    if any(str(p) == "-" for p in paths):
+        _fail("fixes edit files on disk and may span several files: check standard input, fix the files")
     targets = list(paths) or [Path(".")]
     try:
         config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
@@ -179,6 +199,14 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         if outcome.skipped_unsafe and not unsafe_fixes:
             click.echo(f"{outcome.skipped_unsafe} fix(es) available with --unsafe-fixes.", err=True)
     _report_and_exit(result, output_format, output_file, exit_zero, quiet)
+
+
+def display_stdin_name(stdin_filename: Optional[Path]) -> str:
+    if stdin_filename is None:
+        return "-"
+    from .runner import display_path
+
+    return display_path(Path(os.path.abspath(stdin_filename)))
 
 
 def _report_and_exit(result, output_format, output_file, exit_zero, quiet, extra=None) -> None:

@@ -88,19 +88,20 @@ class FileChecker:
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
 
-    def check(self, path: Path) -> FileResult:
+    def check(self, path: Path, data: Optional[bytes] = None, shown: Optional[str] = None) -> FileResult:
+        """Check one file; ``data`` stands in for its content on disk (standard input)."""
         from .parsing import ParseFailure, parse_source
         from .prefilter import candidate_classes, quick_reject
-        from .source import SourceError, read_source
+        from .source import SourceError, SourceFile, decode, read_source
 
         result = FileResult(Path(os.path.abspath(path)))
-        shown = display_path(path)
+        shown = shown or display_path(path)
         active = self.codes - self.per_file.ignored_codes(path)
-        parsed = self.index.cached(path)
+        parsed = self.index.cached(path) if data is None else None
         if parsed is None:
             # Files are read outside the index first: most are dropped before anything else.
             try:
-                source = read_source(path)
+                source = read_source(path) if data is None else SourceFile(path, data, *decode(data))
             except SourceError as exc:
                 self._parse_error(result, shown, ParseFailure(str(exc)), active)
                 return result
@@ -240,6 +241,24 @@ class _Progress:
             sys.stderr.flush()
 
 
+@dataclass(frozen=True)
+class StdinSource:
+    """A file's content read from standard input, checked as if it lived at ``path``."""
+
+    path: Path
+    data: bytes
+    shown: str
+
+
+def _check_stdin(stdin: StdinSource, config: Config, rule_classes, codes: Set[str]) -> RunResult:
+    item = FileChecker(config, rule_classes, codes).check(stdin.path, data=stdin.data, shown=stdin.shown)
+    result = RunResult(files_checked=1, files_analysed=int(item.analysed))
+    result.findings = sorted(item.findings, key=Finding.sort_key)
+    result.suppressed = sorted(item.suppressed, key=Finding.sort_key)
+    result.internal_errors = list(item.internal_errors)
+    return result
+
+
 def check_paths(
     paths: Sequence[Path],
     config: Config,
@@ -248,11 +267,14 @@ def check_paths(
     cache_dir: Optional[Path] = None,
     keep_plans: bool = False,
     progress: bool = True,
+    stdin: Optional["StdinSource"] = None,
 ) -> RunResult:
     """Check ``paths``. ``jobs`` > 1 uses worker processes; ``cache_dir`` enables the cache;
     ``keep_plans`` (for ``zlint fix``) runs in this process and keeps each finding's fix plan."""
     rule_classes = list(rules) if rules is not None else _rule_classes()
     codes = selected_codes(config, rule_classes)
+    if stdin is not None:
+        return _check_stdin(stdin, config, rule_classes, codes)
     files, warnings = discover(paths, config)
     result = RunResult(warnings=warnings, files_checked=len(files))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,34 @@ def test_extend_exclude_with_a_path_pattern(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.zlint]\nextend-exclude = ["data/zimage_tree"]\n')
     out = run_cli(["check", "--no-cache", "."], tmp_path)
     assert out.exit_code == 0 and "zimage" not in out.output
+
+
+def _check_stdin(root: Path, data: bytes, *args: str):
+    command = [sys.executable, "-m", "lint", "check", "--no-cache", "--output-format", "concise", *args, "-"]
+    return subprocess.run(command, cwd=root, input=data, capture_output=True, timeout=120)
+
+
+def test_standard_input_is_checked_as_the_named_file(zimage):
+    """Editors send the unsaved buffer: it is checked in place of the file on disk, and its
+    imports still resolve against the files around it."""
+    model = zimage / "zimage" / "model.py"
+    edited = model.read_bytes().replace(b"            x = layer(x)\n", b"            x = layer(x)  # edited\n")
+    edited = edited.replace(b"        head.gather = flag\n", b"        pass\n")
+    proc = _check_stdin(zimage, edited, "--stdin-filename", "zimage/model.py")
+    out = proc.stdout.decode()
+    assert proc.returncode == 1, proc.stderr
+    assert out.splitlines()[0].startswith("zimage/model.py:22:13: ZL001")
+    assert "USPAttention.skip_sequence_parallel" in out  # resolved through the sibling files
+    assert "model.py:29" not in out  # the buffer, not the file on disk, was checked
+    assert model.read_bytes() != edited  # and nothing was written
+
+
+def test_standard_input_without_a_name_and_the_refusals(zimage):
+    clean = _check_stdin(zimage, b"import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n")
+    assert clean.returncode == 0 and b"All checks passed" in clean.stdout
+    broken = _check_stdin(zimage, b"def broken(:\n")
+    assert broken.returncode == 1 and broken.stdout.startswith(b"-:1:") and b"ZL000" in broken.stdout
+    for args in (["fix", "-"], ["check", "--fix", "-"], ["check", "-", "zimage"], ["check", "--stdin-filename", "a.py", "zimage"]):
+        proc = subprocess.run([sys.executable, "-m", "lint", *args], cwd=zimage, input=b"x = 1\n", capture_output=True, timeout=60)
+        assert proc.returncode == 2 and proc.stderr.startswith(b"zlint: error:"), (args, proc.stderr)
+        assert b"Traceback" not in proc.stderr
