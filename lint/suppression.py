@@ -1,4 +1,6 @@
-"""Inline suppression comments: ``# zlint: ignore[ZL001]``, ``# zlint: ignore`` and ``# noqa: ZL001``."""
+"""Suppression comments: ``# zlint: ignore[ZL001]``, ``# zlint: ignore`` and ``# noqa: ZL001`` on a
+line, and ``# zlint: ignore-file`` / ``# zlint: ignore-file[ZL001]`` on a line of its own for the
+whole file."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import re
 import tokenize
 from typing import Dict, FrozenSet, Optional
 
+_FILE = re.compile(r"^#\s*zlint:\s*ignore-file(?:\[(?P<codes>[^\]]*)\])?\s*$", re.IGNORECASE)
 _ZLINT = re.compile(r"#\s*zlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
 
 ALL = frozenset({"*"})
+WHOLE_FILE = 0  # the table's key for file-level suppressions (lines count from 1)
 
 
 def _codes(raw: Optional[str]) -> FrozenSet[str]:
@@ -39,6 +43,11 @@ def suppressions(text: str) -> Dict[int, FrozenSet[str]]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT:
+                whole = _FILE.match(token.string.strip())
+                if whole:
+                    if not token.line[: token.start[1]].strip():  # on a line of its own
+                        result[WHOLE_FILE] = result.get(WHOLE_FILE, frozenset()) | _codes(whole.group("codes"))
+                    continue
                 codes = parse_comment(token.string)
                 if codes is not None:
                     line = token.start[0]
@@ -49,7 +58,7 @@ def suppressions(text: str) -> Dict[int, FrozenSet[str]]:
 
 
 def is_suppressed(code: str, lines, table: Dict[int, FrozenSet[str]]) -> bool:
-    for line in lines:
+    for line in (WHOLE_FILE, *lines):
         codes = table.get(line)
         if codes and ("*" in codes or code in codes):
             return True

@@ -174,6 +174,26 @@ def test_inline_suppressions(tree):
     assert flagged == {"other.py", "string.py"}
 
 
+def test_file_level_suppressions(tree):
+    root = tree({
+        "whole.py": "# zlint: ignore-file\n" + BAD,
+        "listed.py": BAD + "\n# zlint: ignore-file[ZL002, ZL001]\n",
+        "other_rule.py": "# zlint: ignore-file[ZL002]\n" + BAD,
+        "trailing.py": BAD.replace("import torch.nn as nn", "import torch.nn as nn  # zlint: ignore-file"),
+        "in_string.py": 'NOTE = """\n# zlint: ignore-file\n"""\n' + BAD,
+    })
+    out = run_cli(["check", "--output-format", "concise"], root)
+    flagged = {line.split(":")[0] for line in out.output.splitlines() if ": ZL001" in line}
+    # Only a comment on a line of its own silences the file; a trailing one or a string does not.
+    assert flagged == {"other_rule.py", "trailing.py", "in_string.py"}
+    sarif = json.loads(run_cli(["check", "--output-format", "sarif", "--show-suppressed"], root).output)
+    suppressed = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"] if r.get("suppressions")
+    }
+    assert suppressed == {"whole.py", "listed.py"}
+
+
 def test_json_output_matches_documented_schema(tree):
     root = tree({"bad.py": BAD, "broken.py": "class (:\n"})
     out = run_cli(["check", "--output-format", "json"], root)
