@@ -13,6 +13,20 @@ import pathspec
 from .config import Config, ConfigError
 
 PARSE_ERROR_CODE = "ZL000"
+PARSE_ERROR_NAME = "parse-error"
+PARSE_ERROR_DOCS = """\
+## What it does
+Reports a file that zlint cannot read, decode or parse: a syntax error, an unknown or wrong
+encoding, a file that is not Python although it is named `.py`, or one that cannot be opened.
+The finding points at the line and column where parsing stopped.
+
+## Why is this bad?
+No other rule can look into such a file, so whatever it holds goes unchecked. The run goes on
+with the other files, and the exit code says that something was found.
+
+## Fix
+There is no automatic fix: correct the file, or exclude it (`exclude` in `[tool.zlint]`).
+"""
 
 
 def _expand(selector: str, rules: Sequence[Type["Rule"]], where: str) -> Set[str]:

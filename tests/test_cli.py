@@ -223,6 +223,14 @@ def test_explain_prints_rule_docs():
     assert run_cli(["explain", "submodule-state-mutation-in-forward"], REPO).exit_code == 0
 
 
+def test_explain_and_rules_cover_the_parse_error_code():
+    for name in ("ZL000", "parse-error"):
+        out = run_cli(["explain", name], REPO)
+        assert out.exit_code == 0 and "parse-error (ZL000)" in out.output and "## What it does" in out.output
+    rows = run_cli(["rules"], REPO).output.splitlines()
+    assert rows[1].split()[:2] == ["ZL000", "parse-error"]
+
+
 def test_explain_unknown_rule_exits_two():
     proc = zlint("explain", "ZL999", cwd=REPO)
     assert proc.returncode == 2 and "unknown rule `ZL999`" in proc.stderr

@@ -19,12 +19,14 @@ INFORMATION_URI = "https://pypi.org/project/zlint/"
 def _rules():
     from rules import ALL_RULES
 
+    from ..selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME
+
     parse_error = {
-        "id": "ZL000",
-        "name": "parse-error",
+        "id": PARSE_ERROR_CODE,
+        "name": PARSE_ERROR_NAME,
         "shortDescription": {"text": "A file that cannot be read or parsed."},
         "fullDescription": {"text": "zlint could not read or parse this file, so it was not checked."},
-        "help": {"text": "Fix the syntax or encoding error; zlint reports where Python's own parser stops."},
+        "help": {"text": PARSE_ERROR_DOCS, "markdown": PARSE_ERROR_DOCS},
         "defaultConfiguration": {"level": "error"},
     }
     out = [parse_error]
