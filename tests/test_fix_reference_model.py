@@ -50,4 +50,8 @@ def test_the_fix_threads_the_flag_instead_of_setting_it(fixed_copy):
     source = (fixed_copy / "zimage_fixed_by_zlint" / "model.py").read_text()
     assert "layer.attention.attn.skip_sequence_parallel =" not in source
     assert "skip_sequence_parallel_override=use_full_unified_sequence" in source
+    # The attribute is set from `skip_sequence_parallel: bool` in __init__, so the annotated
+    # forwards get the same annotation as the hand-written fixed form.
+    assert source.count("skip_sequence_parallel_override: Optional[bool] = None") == 3
+    assert "from typing import Optional" in source
     assert torch.__version__  # the test ran the fixed code under torch

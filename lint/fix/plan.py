@@ -181,13 +181,31 @@ def attribute_python_type(cls: ClassSummary, attr: str) -> Optional[str]:
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 if self_attribute(target.target, self_name) == attr:
-                    return _literal_type(node.value)
+                    return _literal_type(node.value) or _parameter_type(init, node.value)
         elif isinstance(node, cst.AnnAssign) and self_attribute(node.target, self_name) == attr:
             ann = node.annotation.annotation
             if isinstance(ann, cst.Name) and ann.value in ("bool", "int", "float", "str"):
                 return ann.value
             return _literal_type(node.value) if node.value is not None else None
         stack.extend(child_nodes(node))
+    return None
+
+
+def _parameter_type(init: cst.FunctionDef, value: cst.BaseExpression) -> Optional[str]:
+    """The builtin type of an ``__init__`` parameter assigned as it is (``self.flag = flag``), from
+    its annotation (``flag: bool``) or else its literal default (``flag=False``)."""
+    if not isinstance(value, cst.Name):
+        return None
+    params = init.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if param.name.value != value.value:
+            continue
+        if param.annotation is not None:
+            ann = param.annotation.annotation
+            if isinstance(ann, cst.Name) and ann.value in ("bool", "int", "float", "str"):
+                return ann.value
+            return None
+        return _literal_type(param.default) if param.default is not None else None
     return None
 
 
