@@ -29,15 +29,47 @@ class FileEdit:
     new: bytes
 
 
-def _copy_comma_layout(params: List, new_item, make_default_comma):
-    """Append ``new_item`` keeping the list's layout: it takes the last item's comma (the text
-    before the closing bracket) and the last item takes the separator used between items."""
-    if not params:
+def _separator(items: List, opening) -> cst.Comma:
+    """The comma and whitespace that stand between two items of the list: the list's own, else one
+    item per line when the bracket opens a new line, else ``", "``."""
+    if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
+        return items[-2].comma
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        return cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), empty_lines=[], indent=opening.indent, last_line=opening.last_line,
+        ))
+    return _default_comma()
+
+
+def _without_comment(whitespace):
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return whitespace.with_changes(first_line=cst.TrailingWhitespace())
+    return whitespace
+
+
+def _append_item(items: List, new_item, opening, after_field: str):
+    """Append ``new_item`` (an ``Arg`` or ``Param``) in the list's own layout: what followed the
+    last item (a trailing comma, the line break before the closing bracket) now follows the new
+    one, the last item takes the separator used between items, and a comment at the end of the
+    last item's line stays on that line. ``opening`` is the whitespace after the opening bracket;
+    ``after_field`` names the item's whitespace-after field."""
+    if not items:
         return [new_item]
-    last = params[-1]
-    separator = params[-2].comma if len(params) >= 2 and isinstance(params[-2].comma, cst.Comma) else make_default_comma()
-    new_item = new_item.with_changes(comma=last.comma)
-    return list(params[:-1]) + [last.with_changes(comma=separator), new_item]
+    last = items[-1]
+    separator = _separator(items, opening)
+    end_comma, end_space = last.comma, getattr(last, after_field)
+    carried = end_comma.whitespace_after if isinstance(end_comma, cst.Comma) else end_space
+    if isinstance(carried, cst.ParenthesizedWhitespace) and carried.first_line.comment is not None:
+        if isinstance(separator.whitespace_after, cst.ParenthesizedWhitespace):
+            separator = separator.with_changes(
+                whitespace_after=separator.whitespace_after.with_changes(first_line=carried.first_line))
+        if isinstance(end_comma, cst.Comma):
+            end_comma = end_comma.with_changes(whitespace_after=_without_comment(end_comma.whitespace_after))
+        else:
+            end_space = _without_comment(end_space)
+    last = last.with_changes(comma=separator, **{after_field: cst.SimpleWhitespace("")})
+    new_item = new_item.with_changes(comma=end_comma, **{after_field: end_space})
+    return list(items[:-1]) + [last, new_item]
 
 
 def _new_param(name: str, annotation: Optional[str]) -> cst.Param:
@@ -73,9 +105,11 @@ class _Threader(cst.CSTTransformer):
             params = node.params
             param = _new_param(name, annotation)
             if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params:
-                params = params.with_changes(kwonly_params=_copy_comma_layout(list(params.kwonly_params), param, _default_comma))
+                kwonly = _append_item(list(params.kwonly_params), param, node.whitespace_before_params, "whitespace_after_param")
+                params = params.with_changes(kwonly_params=kwonly)
             else:
-                params = params.with_changes(params=_copy_comma_layout(list(params.params), param, _default_comma))
+                positional = _append_item(list(params.params), param, node.whitespace_before_params, "whitespace_after_param")
+                params = params.with_changes(params=positional)
             node = node.with_changes(params=params)
         bindings = self.plan.bind_once.get(key, [])
         if bindings:
@@ -117,9 +151,9 @@ class _Threader(cst.CSTTransformer):
             )
             double_star = next((i for i, a in enumerate(args) if a.star == "**"), None)
             if double_star is None:
-                args = _copy_comma_layout(args, arg, _default_comma)
-            else:  # keywords read best before `**kwargs`
-                args.insert(double_star, arg.with_changes(comma=_default_comma()))
+                args = _append_item(args, arg, updated_node.whitespace_before_args, "whitespace_after_arg")
+            else:  # keywords read best before `**kwargs`, in the list's own layout
+                args.insert(double_star, arg.with_changes(comma=_separator(args[: double_star + 1], updated_node.whitespace_before_args)))
         return updated_node.with_changes(args=args)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute):
