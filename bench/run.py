@@ -105,7 +105,8 @@ def main() -> int:
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     cache = Path(tempfile.mkdtemp(prefix="zlint-bench-cache-"))
     touched = tree / "diffusers" / "models" / "transformers" / "transformer_z_image.py"
-    ruff = shutil.which("ruff")
+    # Ruff beside this interpreter (an unactivated virtual environment) first, then on PATH.
+    ruff = shutil.which("ruff", path=os.path.dirname(sys.executable)) or shutil.which("ruff")
 
     rows = []
 
