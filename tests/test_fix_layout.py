@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import check_tree, run_cli
 
-HEAD = '''\
+OWNER = '''\
 import torch.nn as nn
 
 
@@ -22,6 +22,11 @@ class Attn(nn.Module):
         return x if self.skip else -x
 
 
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = Attn()
+
 '''
 OWNER_AFTER = '''\
     def forward(self, x, skip_override=None):
@@ -29,196 +34,143 @@ OWNER_AFTER = '''\
             skip_override = self.skip
         return x if skip_override else -x
 '''
+MODEL = '''
 
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([Block()])
 
-def _fix(tmp_path, blocks: str) -> str:
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    target = tmp_path / "pkg" / "m.py"
-    target.write_text(HEAD + textwrap.dedent(blocks))
-    out = run_cli(["fix", "--no-cache", "."], tmp_path)
-    assert out.exit_code == 0, out.output
-    assert check_tree(tmp_path).findings == []
-    text = target.read_text()
-    assert OWNER_AFTER in text
-    return text[text.index("class Block"):]
+'''
 
-
+# Each case: Block.forward and Model.forward before the fix, then after it.
 CASES = {
     "exploded lists with trailing commas and a comment on the last argument": (
         """\
-        class Block(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.attn = Attn()
-
-            def forward(
-                self,
+        def forward(
+            self,
+            x,
+        ):
+            return self.attn(
                 x,
-            ):
-                return self.attn(
-                    x,
-                )
-
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([Block()])
-
-            def forward(self, x, flag):
-                for layer in self.layers:
-                    layer.attn.skip = flag
-                    x = layer(
-                        x,  # the input
-                    )
-                return x
+            )
         """,
         """\
-        class Block(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.attn = Attn()
-
-            def forward(
-                self,
-                x,
-                skip_override=None,
-            ):
-                return self.attn(
-                    x,
-                    skip_override=skip_override,
+        def forward(self, x, flag):
+            for layer in self.layers:
+                layer.attn.skip = flag
+                x = layer(
+                    x,  # the input
                 )
-
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([Block()])
-
-            def forward(self, x, flag):
-                for layer in self.layers:
-                    x = layer(
-                        x,  # the input
-                        skip_override=flag,
-                    )
-                return x
+            return x
+        """,
+        """\
+        def forward(
+            self,
+            x,
+            skip_override=None,
+        ):
+            return self.attn(
+                x,
+                skip_override=skip_override,
+            )
+        """,
+        """\
+        def forward(self, x, flag):
+            for layer in self.layers:
+                x = layer(
+                    x,  # the input
+                    skip_override=flag,
+                )
+            return x
         """,
     ),
     "exploded lists without trailing commas, comments kept on their lines": (
         """\
-        class Block(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.attn = Attn()
-
-            def forward(
-                self,
-                x  # activations
-            ):
-                return self.attn(
-                    x
-                )
-
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([Block()])
-
-            def forward(self, x, flag):
-                for layer in self.layers:
-                    layer.attn.skip = flag
-                    x = layer(
-                        x  # the input
-                    )
-                return x
+        def forward(
+            self,
+            x  # activations
+        ):
+            return self.attn(
+                x
+            )
         """,
         """\
-        class Block(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.attn = Attn()
-
-            def forward(
-                self,
-                x,  # activations
-                skip_override=None
-            ):
-                return self.attn(
-                    x,
-                    skip_override=skip_override
+        def forward(self, x, flag):
+            for layer in self.layers:
+                layer.attn.skip = flag
+                x = layer(
+                    x  # the input
                 )
-
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([Block()])
-
-            def forward(self, x, flag):
-                for layer in self.layers:
-                    x = layer(
-                        x,  # the input
-                        skip_override=flag
-                    )
-                return x
+            return x
+        """,
+        """\
+        def forward(
+            self,
+            x,  # activations
+            skip_override=None
+        ):
+            return self.attn(
+                x,
+                skip_override=skip_override
+            )
+        """,
+        """\
+        def forward(self, x, flag):
+            for layer in self.layers:
+                x = layer(
+                    x,  # the input
+                    skip_override=flag
+                )
+            return x
         """,
     ),
     "one-line lists and keyword arguments before **kwargs": (
         """\
-        class Block(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.attn = Attn()
-
-            def forward(self, x, **kwargs):
-                return self.attn(x)
-
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([Block()])
-
-            def forward(self, x, flag, **extra):
-                for layer in self.layers:
-                    layer.attn.skip = flag
-                    x = layer(
-                        x,
-                        **extra,
-                    )
-                return x
+        def forward(self, x, **kwargs):
+            return self.attn(x)
         """,
         """\
-        class Block(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.attn = Attn()
-
-            def forward(self, x, skip_override=None, **kwargs):
-                return self.attn(x, skip_override=skip_override)
-
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = nn.ModuleList([Block()])
-
-            def forward(self, x, flag, **extra):
-                for layer in self.layers:
-                    x = layer(
-                        x,
-                        skip_override=flag,
-                        **extra,
-                    )
-                return x
+        def forward(self, x, flag, **extra):
+            for layer in self.layers:
+                layer.attn.skip = flag
+                x = layer(
+                    x,
+                    **extra,
+                )
+            return x
+        """,
+        """\
+        def forward(self, x, skip_override=None, **kwargs):
+            return self.attn(x, skip_override=skip_override)
+        """,
+        """\
+        def forward(self, x, flag, **extra):
+            for layer in self.layers:
+                x = layer(
+                    x,
+                    skip_override=flag,
+                    **extra,
+                )
+            return x
         """,
     ),
 }
 
 
+def _method(code: str) -> str:
+    return textwrap.indent(textwrap.dedent(code), "    ")
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_new_items_follow_the_layout_of_their_list(tmp_path, name):
-    before, after = CASES[name]
-    assert _fix(tmp_path, before) == textwrap.dedent(after)
+    block_before, model_before, block_after, model_after = CASES[name]
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    target = tmp_path / "pkg" / "m.py"
+    target.write_text(OWNER + _method(block_before) + MODEL + _method(model_before))
+    out = run_cli(["fix", "--no-cache", "."], tmp_path)
+    assert out.exit_code == 0, out.output
+    assert check_tree(tmp_path).findings == []
+    expected = OWNER.replace("    def forward(self, x):\n        return x if self.skip else -x\n", OWNER_AFTER)
+    assert target.read_text() == expected + _method(block_after) + MODEL + _method(model_after)
