@@ -154,6 +154,62 @@ def _find_block(node: cst.CSTNode, block_id: int):
     return None
 
 
+def _statements_after(function: cst.FunctionDef, trail) -> List[cst.CSTNode]:
+    """Statements of the write's block after the write (their nested blocks included)."""
+    block_id, write_pos = trail[-1]
+    block = _find_block(function, block_id)
+    return list(iter_statements(block))[write_pos + 1 :] if block is not None else []
+
+
+# Calls that look at a module without running its forward.
+_INTROSPECTION = {"isinstance", "hasattr", "getattr", "type", "id", "len", "repr", "str", "print"}
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def _passed_as_value(statements: List[cst.CSTNode], block_code: str) -> Optional[str]:
+    """Where the block itself is handed on as a value after the write: an argument of a call (a
+    checkpoint function, ``functools.partial``, a hook), an assignment, a return. An argument added
+    at the block's own call cannot follow it there. ``None`` when the block is only called, looked
+    into (``block.attr``) or inspected (``isinstance(block, ...)``)."""
+    stack: List[Tuple[cst.CSTNode, Optional[cst.Call]]] = [(s, None) for s in reversed(statements)]
+    while stack:
+        node, argument_of = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)) and _code(node) == block_code:
+            if argument_of is None:
+                return block_code
+            func = argument_of.func
+            if not (isinstance(func, cst.Name) and func.value in _INTROSPECTION):
+                return _code(argument_of)
+            continue
+        if isinstance(node, cst.Call):
+            if _code(node.func) != block_code:  # the block's own call is what the fix extends
+                stack.append((node.func, None))
+            stack.extend((arg.value, node) for arg in node.args)
+            continue
+        if isinstance(node, cst.Attribute) and _code(node.value) == block_code:
+            continue  # `block.attr`: a look inside, reported by other rules
+        targets = _binding_targets(node)
+        stack.extend((child, None) for child in child_nodes(node) if not any(child is t for t in targets))
+    return None
+
+
+def _binding_targets(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The parts of a statement that bind names (``for layer in ...``): not uses of a value."""
+    if isinstance(node, (cst.For, cst.CompFor, cst.AnnAssign, cst.AugAssign)):
+        return [node.target]
+    if isinstance(node, cst.Assign):
+        return list(node.targets)
+    if isinstance(node, cst.AsName):
+        return [node.name]
+    return []
+
+
+def _code(node: cst.CSTNode) -> str:
+    return _EMPTY_MODULE.code_for_node(node)
+
+
 def _literal_type(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.Name) and node.value in ("True", "False"):
         return "bool"
@@ -386,13 +442,19 @@ class Planner:
         if not isinstance(block_type, ModuleType) or block_type.cls is None:
             raise Unfixable("no fix: the called block's class is not in the checked tree")
         value = write.value
-        between = _statements_between(write.function, anchor_trail, call)
-        rebound = _names_in(value) & set().union(*[_bound_names(s) for s in between]) if between else set()
-        if rebound:
-            names = ", ".join(f"`{n}`" for n in sorted(rebound))
-            raise Unfixable(f"no fix: the value depends on {names}, rebound between the write and the call")
+        block_code = _code(call.call.func)
+        handed_on = _passed_as_value(_statements_after(write.function, anchor_trail), block_code)
+        if handed_on is not None:
+            raise Unfixable(f"no fix: `{block_code}` is also handed on as a value (`{handed_on}`), "
+                            f"where an argument added at its call would not follow it")
         param = self.param_name(write.attr)
-        plan.add_kwargs.setdefault(id(call.call), []).append((param, value))
+        for target in self._calls_after_write(analysis, write, call, anchor_trail):
+            between = _statements_between(write.function, anchor_trail, target)
+            rebound = _names_in(value) & set().union(*[_bound_names(s) for s in between]) if between else set()
+            if rebound:
+                names = ", ".join(f"`{n}`" for n in sorted(rebound))
+                raise Unfixable(f"no fix: the value depends on {names}, rebound between the write and the call")
+            plan.add_kwargs.setdefault(id(target.call), []).append((param, value))
 
         # Resolve the classes down the chain first: E's class, then each `.a_k` submodule.
         steps: List[Tuple[ClassSummary, str]] = []
@@ -538,6 +600,24 @@ class Planner:
             if found:
                 reads[name] = found
         return reads
+
+    @staticmethod
+    def _calls_after_write(analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall,
+                           anchor_trail) -> List[SubmoduleCall]:
+        """Every call of the same block that the write precedes (``if``/``else`` branches, a
+        second call), each of which must receive the value; refused when the attribute is set
+        again after the write, since a later call would then need the later value."""
+        calls = [
+            c for c in analysis.calls
+            if c.function is write.function and _code(c.call.func) == _code(call.call.func)
+            and _after(anchor_trail, c.trail)
+        ]
+        if len(calls) > 1 and any(
+            w is not write and w.attr == write.attr and w.function is write.function and _after(anchor_trail, w.trail)
+            for w in analysis.writes
+        ):
+            raise Unfixable("no fix: the block is called more than once after the write and the attribute is set again")
+        return calls or [call]
 
     def _safety(self, analysis, write, call, owner, reads, anchor_trail) -> Tuple[bool, str]:
         # Read outside the forward paths that the fix threads?
