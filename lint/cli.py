@@ -91,8 +91,6 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     if stdin_filename is not None and not reads_stdin:
         _fail("--stdin-filename needs `-` among the paths")
     if fix or diff:
-        if reads_stdin:
-            _fail("fixes edit files on disk and may span several files: check standard input, fix the files")
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
                  quiet, unsafe_fixes, diff)
         return
@@ -101,7 +99,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     stdin = None
     if reads_stdin:
         virtual = Path(os.path.abspath(stdin_filename)) if stdin_filename is not None else Path.cwd() / "-"
-        shown = display_stdin_name(stdin_filename)
+        shown = _display_stdin_name(stdin_filename)
         stdin = StdinSource(virtual, sys.stdin.buffer.read(), shown)
         targets = [virtual.parent]
     else:
@@ -201,7 +199,7 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
     _report_and_exit(result, output_format, output_file, exit_zero, quiet)
 
 
-def display_stdin_name(stdin_filename: Optional[Path]) -> str:
+def _display_stdin_name(stdin_filename: Optional[Path]) -> str:
     if stdin_filename is None:
         return "-"
     from .runner import display_path
@@ -285,10 +283,10 @@ def list_rules() -> None:
     """List every rule with its name and fixability."""
     from rules import ALL_RULES
 
-    from .selection import PARSE_ERROR_CODE, PARSE_ERROR_NAME
+    from .selection import PARSE_ERROR_CODE, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
 
     rows = [("Code", "Name", "Fix", "Default", "Summary"),
-            (PARSE_ERROR_CODE, PARSE_ERROR_NAME, "no", "on", "A file that cannot be read or parsed.")]
+            (PARSE_ERROR_CODE, PARSE_ERROR_NAME, "no", "on", PARSE_ERROR_SUMMARY)]
     for rule in ALL_RULES:
         rows.append((rule.code, rule.name, "yes" if rule.fixable else "no", "on" if rule.default_enabled else "off", rule.summary()))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]

@@ -14,6 +14,7 @@ from .config import Config, ConfigError
 
 PARSE_ERROR_CODE = "ZL000"
 PARSE_ERROR_NAME = "parse-error"
+PARSE_ERROR_SUMMARY = "A file that cannot be read or parsed."
 PARSE_ERROR_DOCS = """\
 ## What it does
 Reports a file that zlint cannot read, decode or parse: a syntax error, an unknown or wrong

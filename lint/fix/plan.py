@@ -448,7 +448,7 @@ class Planner:
             raise Unfixable(f"no fix: `{block_code}` is also handed on as a value (`{handed_on}`), "
                             f"where an argument added at its call would not follow it")
         param = self.param_name(write.attr)
-        for target in self._calls_after_write(analysis, write, call, anchor_trail):
+        for target in self._calls_after_write(analysis, write, call, block_code, anchor_trail):
             between = _statements_between(write.function, anchor_trail, target)
             rebound = _names_in(value) & set().union(*[_bound_names(s) for s in between]) if between else set()
             if rebound:
@@ -602,15 +602,14 @@ class Planner:
         return reads
 
     @staticmethod
-    def _calls_after_write(analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall,
+    def _calls_after_write(analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall, block_code: str,
                            anchor_trail) -> List[SubmoduleCall]:
         """Every call of the same block that the write precedes (``if``/``else`` branches, a
         second call), each of which must receive the value; refused when the attribute is set
         again after the write, since a later call would then need the later value."""
         calls = [
             c for c in analysis.calls
-            if c.function is write.function and _code(c.call.func) == _code(call.call.func)
-            and _after(anchor_trail, c.trail)
+            if c.function is write.function and _after(anchor_trail, c.trail) and _code(c.call.func) == block_code
         ]
         if len(calls) > 1 and any(
             w is not write and w.attr == write.attr and w.function is write.function and _after(anchor_trail, w.trail)

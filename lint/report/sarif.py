@@ -19,12 +19,12 @@ INFORMATION_URI = "https://pypi.org/project/zlint/"
 def _rules():
     from rules import ALL_RULES
 
-    from ..selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME
+    from ..selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
 
     parse_error = {
         "id": PARSE_ERROR_CODE,
         "name": PARSE_ERROR_NAME,
-        "shortDescription": {"text": "A file that cannot be read or parsed."},
+        "shortDescription": {"text": PARSE_ERROR_SUMMARY},
         "fullDescription": {"text": "zlint could not read or parse this file, so it was not checked."},
         "help": {"text": PARSE_ERROR_DOCS, "markdown": PARSE_ERROR_DOCS},
         "defaultConfiguration": {"level": "error"},
