@@ -4,7 +4,9 @@ parses, is idempotent, and is clean under `zlint check`."""
 from __future__ import annotations
 
 import ast
+import io
 import shutil
+import tokenize
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +26,8 @@ def hierarchies(draw):
     split = draw(st.booleans())
     access = draw(st.sampled_from(["for", "enumerate", "index", "direct"]))
     alias = draw(st.booleans()) and depth > 0 and len(attrs) == 1
+    layout = draw(st.sampled_from(["inline", "exploded", "exploded_trailing_comma"]))
+    comment = draw(st.booleans())
 
     def sig(extra=""):
         if style == "annotated":
@@ -76,7 +80,7 @@ def hierarchies(draw):
     else:
         for a in attrs:
             body += f"{indent}{target}{path}.{a} = flag\n"
-    body += f"{indent}{call}\n"
+    body += _laid_out(call, indent, layout, comment)
     model = (
         f"class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n"
         f"    def forward(self, x, flag):\n{body}        return x\n"
@@ -95,6 +99,24 @@ def hierarchies(draw):
     return files
 
 
+COMMENT = "# the input"
+
+
+def _laid_out(call: str, indent: str, layout: str, comment: bool) -> str:
+    """The block's call in one of the layouts people write, with a comment on the argument."""
+    note = f"  {COMMENT}" if comment else ""
+    if layout == "inline":
+        return f"{indent}{call}{note}\n"
+    head = call[: call.rindex("(") + 1]
+    comma = "," if layout == "exploded_trailing_comma" else ""
+    return f"{indent}{head}\n{indent}    x{comma}{note}\n{indent})\n"
+
+
+def _comments(text: str):
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    return sorted((tok.string, tok.line.strip()) for tok in tokens if tok.type == tokenize.COMMENT)
+
+
 def _snapshot(root: Path):
     return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.py"))}
 
@@ -110,11 +132,17 @@ def test_fix_output_parses_is_idempotent_and_clean(tmp_path_factory, files):
     assert [f.code for f in before.findings] and all(f.fixable for f in before.findings), [
         (f.code, f.fix_note) for f in before.findings
     ]
+    original = _snapshot(root)
     out = run_cli(["fix", "--no-cache", "."], root)
     assert out.exit_code == 0, out.output
     fixed = _snapshot(root)
     for text in fixed.values():
         ast.parse(text)
+    # Every comment survives, and one on an argument's own line stays on that argument's line.
+    for rel, text in fixed.items():
+        kept = _comments(text)
+        assert [c for c, _ in kept] == [c for c, _ in _comments(original[rel])]
+        assert all(line.startswith("x,") for c, line in kept if c == COMMENT and not line.startswith("x ="))
     run_cli(["fix", "--no-cache", "."], root)
     assert _snapshot(root) == fixed
     assert check_tree(root).findings == []

@@ -33,7 +33,8 @@ def _separator(items: List, opening) -> cst.Comma:
     """The comma and whitespace that stand between two items of the list: the list's own, else one
     item per line when the bracket opens a new line, else ``", "``."""
     if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
-        return items[-2].comma
+        comma = items[-2].comma  # without the comment that ends that item's line
+        return comma.with_changes(whitespace_after=_without_comment(comma.whitespace_after))
     if isinstance(opening, cst.ParenthesizedWhitespace):
         return cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
             first_line=cst.TrailingWhitespace(), empty_lines=[], indent=opening.indent, last_line=opening.last_line,
