@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import shutil
 import tokenize
 from pathlib import Path
@@ -28,6 +29,7 @@ def hierarchies(draw):
     alias = draw(st.booleans()) and depth > 0 and len(attrs) == 1
     layout = draw(st.sampled_from(["inline", "exploded", "exploded_trailing_comma"]))
     comment = draw(st.booleans())
+    branches = draw(st.booleans())
 
     def sig(extra=""):
         if style == "annotated":
@@ -80,7 +82,11 @@ def hierarchies(draw):
     else:
         for a in attrs:
             body += f"{indent}{target}{path}.{a} = flag\n"
-    body += _laid_out(call, indent, layout, comment)
+    if branches:  # the block is called on both branches: both calls must receive the value
+        body += f"{indent}if x is not None:\n" + _laid_out(call, indent + "    ", layout, comment)
+        body += f"{indent}else:\n" + _laid_out(call, indent + "    ", "inline", False)
+    else:
+        body += _laid_out(call, indent, layout, comment)
     model = (
         f"class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {init}\n\n"
         f"    def forward(self, x, flag):\n{body}        return x\n"
@@ -96,7 +102,7 @@ def hierarchies(draw):
         files["pkg/model.py"] = header + f"from .{top.lower()} import {top}\n\n\n" + model
     else:
         files["pkg/model.py"] = header + "\n\n" + "\n\n".join(code for _, code in classes) + "\n\n" + model
-    return files
+    return {"files": files, "calls": 2 if branches else 1, "attrs": attrs}
 
 
 COMMENT = "# the input"
@@ -122,8 +128,9 @@ def _snapshot(root: Path):
 
 
 @settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(files=hierarchies())
-def test_fix_output_parses_is_idempotent_and_clean(tmp_path_factory, files):
+@given(case=hierarchies())
+def test_fix_output_parses_is_idempotent_and_clean(tmp_path_factory, case):
+    files = case["files"]
     root = tmp_path_factory.mktemp("h")
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +150,8 @@ def test_fix_output_parses_is_idempotent_and_clean(tmp_path_factory, files):
         kept = _comments(text)
         assert [c for c, _ in kept] == [c for c, _ in _comments(original[rel])]
         assert all(line.startswith("x,") for c, line in kept if c == COMMENT and not line.startswith("x ="))
+    for attr in case["attrs"]:  # every call of the block passes every value
+        assert len(re.findall(rf"\b{attr}_override=flag\b", fixed["pkg/model.py"])) == case["calls"]
     run_cli(["fix", "--no-cache", "."], root)
     assert _snapshot(root) == fixed
     assert check_tree(root).findings == []
