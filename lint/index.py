@@ -578,7 +578,9 @@ class _ConstructionScanner:
                 elem = self._elements(node.args[0].value, env)
             return ContainerType(kind, elem)
         if dotted.rsplit(".", 1)[-1][:1].islower() and not isinstance(symbol, ProjectClass):
-            return None  # a function call (factory, helper): its result is not known to be a module
+            # A factory or helper: its result may be a module of a class nobody can see. Kept as a
+            # tentative submodule, which counts only when the class calls or iterates it.
+            return ModuleType(certain=False, reason=f"built by `{dotted}(...)`, whose result zlint cannot see")
         return self.index.type_of_class_symbol(symbol, dotted)
 
 

@@ -24,7 +24,9 @@ class SubmoduleStateMutationInForward(Rule):
     = v` inside `for layer in self.layers`, `self.layers[i].flag = v`, aliases such as
     `attn = layer.attention.attn; attn.flag = v`, and loop variables over `ModuleList`,
     `ModuleDict` and `Sequential` containers. zlint resolves the classes along the chain across
-    files and shows them. The same write made with `setattr` is ZL002, made on every module of a
+    files and shows them. An attribute built by a factory (`self.backbone = build_backbone(cfg)`)
+    counts as a submodule of unknown class when the class calls or iterates it; the message then
+    says which link could not be resolved. The same write made with `setattr` is ZL002, made on every module of a
     `self.modules()` loop is ZL003, and set-then-restored around a call is ZL004.
 
     ## Why is this bad?
@@ -99,6 +101,21 @@ class SubmoduleStateMutationInForward(Rule):
                 )
 
     invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+            from vendor.factory import build_backbone
+
+            class Model(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.backbone = build_backbone(config)
+
+                def forward(self, x, layers):
+                    self.backbone.encoder.return_layers = layers  # expect: ZL001
+                    return self.backbone(x)
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -396,6 +413,23 @@ class SubmoduleStateMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+            from vendor.factory import build_backbone, make_config
+
+            class Model(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.backbone = build_backbone(config)
+                    self.settings = make_config(config)
+
+                def forward(self, x, layers):
+                    # Built by a factory but never called or iterated: not known to be a module.
+                    self.settings.layers = layers
+                    return x
+            """
+        ),
         Valid(
             """
             import torch.nn as nn
