@@ -143,6 +143,58 @@ def test_registry_model_is_caught_at_run_time_and_merged(tmp_path):
     assert "layers.0" in finding["message"] and "seen only at run time" in finding["message"]
 
 
+HELPER_MODEL = """\
+import torch.nn as nn
+
+
+def set_gate(block, value):
+    block.inner.gate = value
+
+
+class Inner(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gate = False
+
+    def forward(self, x):
+        return x if self.gate else -x
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Inner()
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+class HelperModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+
+    def forward(self, x, gate):
+        set_gate(self.block, gate)
+        return self.block(x)
+"""
+
+
+def test_write_in_a_module_level_helper_is_seen_only_at_run_time(tmp_path):
+    (tmp_path / "helper_model.py").write_text(HELPER_MODEL)
+    assert check_tree(tmp_path).findings == [], "static analysis does not follow free functions"
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from helper_model import HelperModel
+    finally:
+        sys.path.remove(str(tmp_path))
+    with ForwardGuard() as guard:
+        HelperModel()(torch.randn(1, 2), gate=True)
+    [record] = guard.records
+    assert (record.code, record.attribute, record.module_path, record.line) == ("ZL001", "gate", "block.inner", 5)
+    assert record.filename == str((tmp_path / "helper_model.py").resolve())
+
+
 def test_runtime_report_confirms_static_findings(tmp_path):
     from reference_model.runner import RunSpec, build_model
 
