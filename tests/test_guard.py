@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,16 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 
 pytest_plugins = ["pytester"]
+
+
+@contextmanager
+def importable(root: Path):
+    """Let the test import the model code under ``root`` (the guard needs it running)."""
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
 
 
 def _forward(model):
@@ -50,11 +61,8 @@ def test_guard_reports_nothing_on_the_fixed_models(tmp_path):
     root = tmp_path / "fixed"
     shutil.copytree(REPO / "reference_model" / "legacy", root / "guard_fixed_model")
     assert run_cli(["fix", "--no-cache", "."], root).exit_code == 0
-    sys.path.insert(0, str(root))
-    try:
+    with importable(root):
         zlint_fixed = build_model(RunSpec(model_module="guard_fixed_model.model"))
-    finally:
-        sys.path.remove(str(root))
     for model in (build_model(RunSpec()), zlint_fixed):
         with ForwardGuard() as guard:
             _forward(model)
@@ -126,11 +134,8 @@ def test_registry_model_is_caught_at_run_time_and_merged(tmp_path):
     root = tmp_path / "registry"
     shutil.copytree(DATA / "registry_model", root)
     assert check_tree(root).findings == [], "the registry hides the block class from static analysis"
-    sys.path.insert(0, str(root))
-    try:
+    with importable(root):
         from regpkg.model import RegistryModel
-    finally:
-        sys.path.remove(str(root))
     with ForwardGuard() as guard:
         RegistryModel()(torch.randn(1, 4), open_gates=False)
     report = tmp_path / "guard.json"
@@ -183,11 +188,8 @@ class HelperModel(nn.Module):
 def test_write_in_a_module_level_helper_is_seen_only_at_run_time(tmp_path):
     (tmp_path / "helper_model.py").write_text(HELPER_MODEL)
     assert check_tree(tmp_path).findings == [], "static analysis does not follow free functions"
-    sys.path.insert(0, str(tmp_path))
-    try:
+    with importable(tmp_path):
         from helper_model import HelperModel
-    finally:
-        sys.path.remove(str(tmp_path))
     with ForwardGuard() as guard:
         HelperModel()(torch.randn(1, 2), gate=True)
     [record] = guard.records
