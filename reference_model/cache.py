@@ -78,15 +78,15 @@ def enable_cache(model: nn.Module, front: int = 1, back: int = 1, threshold: flo
                  backend: str = "builtin"):
     """Wrap the blocks of ``model.layers`` in a block cache; returns an object with ``hits`` and
     ``misses``. ``backend="cache-dit"`` uses the ``cache-dit`` package (extra ``cache-dit``)."""
-    if backend == "cache-dit":
-        from .cache_dit_backend import enable_cache_dit
-
-        return enable_cache_dit(model, front, back, threshold)
-    if backend != "builtin":
+    if backend not in ("builtin", "cache-dit"):
         raise ValueError(f"unknown cache backend {backend!r}: use 'builtin' or 'cache-dit'")
     count = len(model.layers)
     if front < 1 or front + back > count:
         raise ValueError(f"front ({front}) + back ({back}) must leave blocks in the middle of {count}")
+    if backend == "cache-dit":
+        from .cache_dit_backend import enable_cache_dit
+
+        return enable_cache_dit(model, front, back, threshold)
     sp = getattr(model, "sp", None)
     state = CacheState(front, back, count, threshold, world_group=sp.world_group if sp is not None else None)
     model.layers = nn.ModuleList([CachedBlock(block, i, state) for i, block in enumerate(model.layers)])

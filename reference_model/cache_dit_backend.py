@@ -48,15 +48,14 @@ class CacheDitState:
 
 def enable_cache_dit(model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1,
                      warmup_steps: int = 1) -> CacheDitState:
+    """Called by ``reference_model.cache.enable_cache(..., backend="cache-dit")``, which checks
+    ``front`` and ``back``."""
     os.environ.setdefault("CACHE_DIT_LOG_LEVEL", "warning")  # read when cache_dit is first imported
     try:
         import cache_dit
         from cache_dit import BlockAdapter, DBCacheConfig, ForwardPattern
     except ImportError as exc:  # the extra is optional
         raise RuntimeError("the cache-dit backend needs the extra: pip install -e '.[cache-dit]'") from exc
-    count = len(model.layers)
-    if front < 1 or front + back > count:
-        raise ValueError(f"front ({front}) + back ({back}) must leave blocks in the middle of {count}")
     cache_dit.enable_cache(
         BlockAdapter(transformer=model, blocks=model.layers, forward_pattern=ForwardPattern.Pattern_3,
                      check_forward_pattern=False),
