@@ -54,10 +54,11 @@ class RunResult:
 def display_path(path: Path) -> str:
     """The path relative to the working directory when it lies below it, else absolute."""
     absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute, os.getcwd()) if os.path.splitdrive(absolute)[0] == os.path.splitdrive(os.getcwd())[0] else None
-    if relative is None or relative == os.pardir or relative.startswith(os.pardir + os.sep):
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # on another drive
         return absolute
-    return relative
+    return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 def _rule_classes():
@@ -267,7 +268,7 @@ def check_paths(
     cache_dir: Optional[Path] = None,
     keep_plans: bool = False,
     progress: bool = True,
-    stdin: Optional["StdinSource"] = None,
+    stdin: Optional[StdinSource] = None,
 ) -> RunResult:
     """Check ``paths``. ``jobs`` > 1 uses worker processes; ``cache_dir`` enables the cache;
     ``keep_plans`` (for ``zlint fix``) runs in this process and keeps each finding's fix plan."""
