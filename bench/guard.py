@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from lint.guard import ForwardGuard  # noqa: E402
+from zlint.guard import ForwardGuard  # noqa: E402
 from reference_model.runner import RunSpec, build_model, inputs  # noqa: E402
 
 

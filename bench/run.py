@@ -84,7 +84,7 @@ def measure(command, cwd: Path):
 
 
 def zlint_command(*args):
-    return [sys.executable, "-m", "lint", "check", "--output-format", "json", "--exit-zero", *args, "."]
+    return [sys.executable, "-m", "zlint", "check", "--output-format", "json", "--exit-zero", *args, "."]
 
 
 def findings(tree: Path, *args) -> list:

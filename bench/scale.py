@@ -29,7 +29,7 @@ def main() -> int:
 
     start = time.perf_counter()
     check = subprocess.run(
-        [sys.executable, "-m", "lint", "check", "--no-cache", "--select", "ALL", "--output-format", "json", "."],
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "--select", "ALL", "--output-format", "json", "."],
         cwd=tree, capture_output=True, text=True,
     )
     check_time = time.perf_counter() - start
@@ -42,7 +42,7 @@ def main() -> int:
 
     start = time.perf_counter()
     fix = subprocess.run(
-        [sys.executable, "-m", "lint", "fix", "--diff", "--no-cache", "--unsafe-fixes", "."],
+        [sys.executable, "-m", "zlint", "fix", "--diff", "--no-cache", "--unsafe-fixes", "."],
         cwd=tree, capture_output=True, text=True,
     )
     fix_time = time.perf_counter() - start

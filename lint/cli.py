@@ -258,7 +258,7 @@ def clean(cache_dir: Optional[Path], config_file: Optional[Path]) -> None:
 @click.argument("rule")
 def explain(rule: str) -> None:
     """Print the documentation of RULE (a code such as ZL001, or its name)."""
-    from rules import lookup
+    from zlint.rules import lookup
 
     from .selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME
 
@@ -281,7 +281,7 @@ def explain(rule: str) -> None:
 @cli.command(name="rules")
 def list_rules() -> None:
     """List every rule with its name and fixability."""
-    from rules import ALL_RULES
+    from zlint.rules import ALL_RULES
 
     from .selection import PARSE_ERROR_CODE, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
 

@@ -31,7 +31,7 @@ def pytest_runtest_call(item):
     if _RECORDS_KEY not in item.config.stash:
         yield
         return
-    from lint.guard import ForwardGuard
+    from zlint.guard import ForwardGuard
 
     guard = ForwardGuard("record")
     with guard:

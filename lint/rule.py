@@ -1,7 +1,7 @@
 """The rule interface: one small class per rule, with its docs and examples beside it.
 
 This module stays free of LibCST so that listing rules and reading cached results is cheap;
-what a rule looks at is in ``lint.context``."""
+what a rule looks at is in ``zlint.context``."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def display_path(path: Path) -> str:
 
 
 def _rule_classes():
-    from rules import ALL_RULES
+    from zlint.rules import ALL_RULES
 
     return list(ALL_RULES)
 

@@ -1,7 +1,7 @@
 """Guard reports: what the runtime guard recorded, and merging it into static findings.
 
 This module does not need torch: ``zlint check --runtime-report FILE`` reads a report that a
-guarded run (``lint.guard``, or ``pytest --zlint-guard``) wrote.
+guarded run (``zlint.guard``, or ``pytest --zlint-guard``) wrote.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from lint.rule import Rule
+from zlint.rule import Rule
 
 from .zl001_submodule_state_mutation import SubmoduleStateMutationInForward
 from .zl002_setattr_on_submodule import SetattrOnSubmoduleInForward

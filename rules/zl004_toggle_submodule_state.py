@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from lint.findings import Finding
-from lint.rule import Invalid, Rule, Valid
+from zlint.findings import Finding
+from zlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
-    from lint.context import FileContext
+    from zlint.context import FileContext
 
 
 class ToggleSubmoduleState(Rule):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Set
 
-from lint.findings import Finding
-from lint.rule import Invalid, Rule, Valid
+from zlint.findings import Finding
+from zlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
-    from lint.context import FileContext
+    from zlint.context import FileContext
 
 
 def _write_related_statements(analysis) -> Set[int]:
@@ -76,7 +76,7 @@ class WrapperFragileSubmoduleAccess(Rule):
     severity = "warning"
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
-        from lint.fix.plan import _after, _is_prefix
+        from zlint.fix.plan import _after, _is_prefix
 
         for analysis in ctx.analyses:
             skip = {id(w.owner_expr) for w in analysis.writes} | _write_related_statements(analysis)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, Iterable, Set
 
-from lint.findings import Finding
-from lint.rule import Invalid, Rule, Valid
+from zlint.findings import Finding
+from zlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
-    from lint.context import FileContext
+    from zlint.context import FileContext
 
 
 def _reads_by_method(cls) -> Dict[str, Set[str]]:
     """Attribute names each method of the class reads as ``self.<name>``."""
     import libcst as cst
 
-    from lint.cst_util import child_nodes, first_param_name, self_attribute
+    from zlint.cst_util import child_nodes, first_param_name, self_attribute
 
     reads: Dict[str, Set[str]] = {}
     for name, func in cls.methods.items():

@@ -11,9 +11,9 @@ from typing import List, Sequence
 
 from click.testing import CliRunner
 
-from lint.cli import cli
-from lint.config import Config
-from lint.runner import check_paths
+from zlint.cli import cli
+from zlint.config import Config
+from zlint.runner import check_paths
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
 

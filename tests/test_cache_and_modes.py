@@ -46,8 +46,8 @@ def test_findings_are_identical_in_every_mode(project, tmp_path):
 
 
 def test_warm_run_reads_results_from_the_cache(project, tmp_path):
-    from lint.config import Config
-    from lint.runner import check_paths
+    from zlint.config import Config
+    from zlint.runner import check_paths
     from tests.helpers import chdir
 
     cache = tmp_path / "cache"
@@ -75,8 +75,8 @@ def test_editing_an_imported_file_changes_a_cross_file_finding(project, tmp_path
 
 
 def test_touching_a_file_keeps_its_cached_result(project, tmp_path):
-    from lint.config import Config
-    from lint.runner import check_paths
+    from zlint.config import Config
+    from zlint.runner import check_paths
     from tests.helpers import chdir
 
     cache = tmp_path / "cache"
@@ -114,7 +114,7 @@ def _run_with_stderr(root: Path, stderr_is_terminal: bool):
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "lint", "check", "--no-cache", "-j", "1", "--output-format", "concise", "."]
+    command = [sys.executable, "-m", "zlint", "check", "--no-cache", "-j", "1", "--output-format", "concise", "."]
     if not stderr_is_terminal:
         proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
         return proc.stdout, proc.stderr

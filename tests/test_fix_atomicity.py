@@ -21,9 +21,9 @@ def _files(root: Path):
 
 
 def _fix(root: Path, **env):
-    full_env = dict(os.environ, PYTHONPATH=str(REPO), **env)
+    full_env = dict(os.environ, **env)
     return subprocess.run(
-        [sys.executable, "-m", "lint", "fix", "--no-cache", "."], cwd=root, env=full_env,
+        [sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=root, env=full_env,
         capture_output=True, text=True, timeout=120,
     )
 
@@ -50,10 +50,10 @@ def test_read_only_target_is_refused_and_nothing_is_written(tmp_path, monkeypatc
     """The check uses os.access, so it holds for a user without write permission. The suite runs
     as root on CI, where permission bits do not stop writes, so the refusal is simulated there by
     answering os.access the way the kernel does for an ordinary user and a 0444 file."""
-    from lint.config import Config
-    from lint.fix import apply as apply_module
-    from lint.fix.apply import FixError
-    from lint.fix.run import apply_fixes, plan_fixes
+    from zlint.config import Config
+    from zlint.fix import apply as apply_module
+    from zlint.fix.apply import FixError
+    from zlint.fix.run import apply_fixes, plan_fixes
     from tests.helpers import chdir
 
     work = tmp_path / "work"

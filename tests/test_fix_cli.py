@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lint.config import Config
-from lint.fix import apply as apply_module
-from lint.fix.apply import FixError
-from lint.fix.run import apply_fixes, plan_fixes
+from zlint.config import Config
+from zlint.fix import apply as apply_module
+from zlint.fix.apply import FixError
+from zlint.fix.run import apply_fixes, plan_fixes
 from tests.helpers import chdir, check_tree, run_cli
 
 CASES = Path(__file__).parent / "data" / "fix_cases"

@@ -9,7 +9,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from lint.fix.plan import _passed_as_value
+from zlint.fix.plan import _passed_as_value
 from tests.helpers import check_tree, run_cli
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from lint.fix.plan import attribute_python_type
-from lint.modules import summarise
+from zlint.fix.plan import attribute_python_type
+from zlint.modules import summarise
 
 
 def _owner(tmp_path: Path, init_body: str, signature: str = "self"):

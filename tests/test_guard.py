@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from lint.guard import ForwardGuard, GuardViolation, forward_guard
+from zlint.guard import ForwardGuard, GuardViolation, forward_guard
 from tests.helpers import check_tree, run_cli
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from rules import ALL_RULES
+from zlint.rules import ALL_RULES
 from tests.helpers import EXPECT, check_tree
 
 DATA = Path(__file__).parent / "data" / "mixed"

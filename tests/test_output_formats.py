@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from lint.report.github import escape_data, escape_property
+from zlint.report.github import escape_data, escape_property
 from tests.helpers import run_cli
 
 DATA = Path(__file__).parent / "data"

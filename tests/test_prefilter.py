@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lint.config import Config
-from lint.prefilter import may_have_findings, quick_reject
-from lint.runner import FileChecker
-from rules import ALL_RULES
+from zlint.config import Config
+from zlint.prefilter import may_have_findings, quick_reject
+from zlint.runner import FileChecker
+from zlint.rules import ALL_RULES
 from tests.helpers import snippet
 
 ALL_CODES = {rule.code for rule in ALL_RULES}

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lint.config import Config
-from lint.runner import check_paths
-from rules import ALL_RULES
+from zlint.config import Config
+from zlint.runner import check_paths
+from zlint.rules import ALL_RULES
 from tests.helpers import chdir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,8 +34,7 @@ class Model(nn.Module):
 
 
 def zlint(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "lint", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "zlint", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def _check(root: Path, jobs: int = 1, rules=None):
@@ -152,16 +151,15 @@ def test_internal_error_exit_code_and_message(tmp_path, monkeypatch):
     (tmp_path / "a.py").write_text(BAD)
     script = (
         "import sys\n"
-        "import rules, rules.zl001_submodule_state_mutation as m\n"
+        "import zlint.rules.zl001_submodule_state_mutation as m\n"
         "def boom(self, ctx):\n"
         "    raise ValueError('broken rule')\n"
         "m.SubmoduleStateMutationInForward.check = boom\n"
-        "from lint.cli import main\n"
+        "from zlint.cli import main\n"
         "sys.argv = ['zlint', 'check', '--no-cache', '.']\n"
         "main()\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "internal error in ZL001 while checking a.py: ValueError: broken rule" in proc.stderr
     assert "Traceback" not in proc.stderr

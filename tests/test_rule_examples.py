@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules import ALL_RULES
+from zlint.rules import ALL_RULES
 from tests.helpers import check_tree, expected_lines, snippet
 
 

@@ -89,7 +89,7 @@ def test_extend_exclude_with_a_path_pattern(tmp_path):
 
 
 def _check_stdin(root: Path, data: bytes, *args: str):
-    command = [sys.executable, "-m", "lint", "check", "--no-cache", "--output-format", "concise", *args, "-"]
+    command = [sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "concise", *args, "-"]
     return subprocess.run(command, cwd=root, input=data, capture_output=True, timeout=120)
 
 
@@ -114,6 +114,6 @@ def test_standard_input_without_a_name_and_the_refusals(zimage):
     broken = _check_stdin(zimage, b"def broken(:\n")
     assert broken.returncode == 1 and broken.stdout.startswith(b"-:1:") and b"ZL000" in broken.stdout
     for args in (["fix", "-"], ["check", "--fix", "-"], ["check", "-", "zimage"], ["check", "--stdin-filename", "a.py", "zimage"]):
-        proc = subprocess.run([sys.executable, "-m", "lint", *args], cwd=zimage, input=b"x = 1\n", capture_output=True, timeout=60)
+        proc = subprocess.run([sys.executable, "-m", "zlint", *args], cwd=zimage, input=b"x = 1\n", capture_output=True, timeout=60)
         assert proc.returncode == 2 and proc.stderr.startswith(b"zlint: error:"), (args, proc.stderr)
         assert b"Traceback" not in proc.stderr

@@ -17,7 +17,7 @@ INFORMATION_URI = "https://pypi.org/project/zlint/"
 
 
 def _rules():
-    from rules import ALL_RULES
+    from zlint.rules import ALL_RULES
 
     from ..selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
 

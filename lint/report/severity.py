@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def severity_of(code: str) -> str:
-    from rules import RULES_BY_CODE
+    from zlint.rules import RULES_BY_CODE
 
     rule = RULES_BY_CODE.get(code)
     return rule.severity if rule is not None else "error"
