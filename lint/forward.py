@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 
 from .cst_util import all_params, child_nodes, dotted_name, first_param_name, iter_statements, string_literal
+from .evidence import chain_is_module
 from .findings import ChainLink
 from .index import ProjectIndex
 from .modules import ClassSummary
@@ -442,7 +443,7 @@ class _Walker:
                     tuple(self.trail), owner_expr=target.value, value=getattr(stmt, "value", None),
                 )
             )
-        elif isinstance(owner, SubValue):
+        elif isinstance(owner, SubValue) and chain_is_module(owner.links):
             self.seen_targets.add(id(target))
             self.analysis.writes.append(
                 AttributeWrite(
@@ -461,7 +462,7 @@ class _Walker:
         else:
             return
         owner = self.eval(owner_expr, env)
-        if not isinstance(owner, SubValue):
+        if not isinstance(owner, SubValue) or not chain_is_module(owner.links):
             return
         attr = None
         if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
@@ -479,6 +480,8 @@ class _Walker:
         if name not in ("setattr", "object.__setattr__") or len(call.args) != 3 or any(a.star for a in call.args):
             return False
         owner = self.eval(call.args[0].value, env)
+        if isinstance(owner, SubValue) and not chain_is_module(owner.links):
+            return False  # setattr on a tensor or a setting held by a module: not module state
         if not isinstance(owner, SubValue) or id(call) in self.seen_targets:
             return isinstance(owner, SubValue)
         self.seen_targets.add(id(call))

@@ -390,7 +390,7 @@ class SubmoduleStateMutationInForward(Rule):
                         blk = None
                     blk.flag = flag  # expect: ZL001
                     try:
-                        self.block.weight.data = x  # expect: ZL001
+                        self.block.mode = x  # expect: ZL001
                     finally:
                         pass
                     return x
@@ -413,6 +413,45 @@ class SubmoduleStateMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.emb = nn.Embedding(10, 4)
+                    self.lora_A = nn.ModuleDict({"default": nn.Linear(4, 2)})
+                    self.scales = nn.ParameterDict({"default": nn.Parameter(torch.ones(1))})
+
+                def forward(self, x, w, name):
+                    # Rebinding a tensor's data through a child is a parameter update, like
+                    # self.emb.weight.copy_(w): the tensor is not a submodule.
+                    self.emb.weight.data = w
+                    self.lora_A[name].weight.data = w
+                    self.lora_A[name].bias.requires_grad = False
+                    setattr(self.emb.weight, "data", w)
+                    return self.emb(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+            from vendor.layers import FancyLinear
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.proj = FancyLinear(4, 4)
+
+                def forward(self, x, w):
+                    # `weight` of a layer zlint cannot see is still a parameter by its name.
+                    self.proj.weight.data = w
+                    self.proj.config.dropout = 0.0
+                    return self.proj(x)
+            """
+        ),
         Valid(
             """
             import torch.nn as nn
