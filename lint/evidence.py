@@ -31,6 +31,17 @@ NON_MODULE_ATTRIBUTES = frozenset(
 NON_MODULE_SUFFIXES = ("_weight", "_bias", "_dtype", "_device", "_shape", "_config")
 
 
+# Objects that model code calls like modules but that are not: tokenizers, processors, schedulers.
+NON_MODULE_CALLABLES = ("tokenizer", "processor", "scheduler", "feature_extractor", "config", "detokenizer")
+
+
+def callable_non_module(name: str) -> bool:
+    """An attribute or factory named like a tokenizer, processor, scheduler or config: calling it
+    is no evidence that it is a module (``self.tokenizer(text)``)."""
+    lowered = name.lower()
+    return any(part in lowered for part in NON_MODULE_CALLABLES)
+
+
 def attribute_of(link: ChainLink) -> Optional[str]:
     """The attribute name a link reads (``.weight`` -> ``weight``), or None for other steps."""
     expression = link.expression

@@ -257,6 +257,8 @@ class _Walker:
                 target = string_literal(args[0].value) or "?"
                 links = base.links if isinstance(base, SubValue) else ()
                 return SubValue(links + (ChainLink(f".get_submodule({target!r})", None, False, "looked up by name"),), None)
+            if isinstance(base, SelfValue):
+                return self._method_result(method)
             return None
         name = dotted_name(func)
         if name == "enumerate" and args:
@@ -274,6 +276,30 @@ class _Walker:
             if attr is not None:
                 return self._attribute(self.eval(args[0].value, env), attr)
         return None
+
+    def _method_result(self, method: str) -> Optional[Value]:
+        """``self.get_base_layer()``: a submodule returned by a method of the class or a base class,
+        known from the method's return annotation or from ``return self.<submodule>``."""
+        found = self.index.find_method(self.cls, method)
+        if found is None:
+            return None
+        owner, func = found
+        typ: Optional[SubType] = None
+        if func.returns is not None:
+            spelled = dotted_name(func.returns.annotation)
+            if spelled is not None:
+                typ = self.index.type_of_class_symbol(self.index.resolve(owner.module, spelled), spelled)
+                if typ is not None and not typ.certain:
+                    typ = None
+        if typ is None:
+            returned = _returned_self_attributes(func)
+            subs = self.index.submodules(owner)
+            types = {id(subs[name].type): subs[name].type for name in returned if name in subs}
+            if len(returned) == 1 and len(types) == 1:
+                typ = next(iter(types.values()))
+        if typ is None:
+            return None
+        return SubValue((_link_for(f"self.{method}()", typ),), typ)
 
     def iter_elem(self, value: Optional[Value]) -> Optional[Value]:
         if isinstance(value, IterValue):
@@ -773,6 +799,28 @@ def forward_reachable(cls: ClassSummary, roots: Sequence[str] = ("forward",)) ->
             if callee in cls.methods and callee not in order and callee != "__init__":
                 queue.append(callee)
     return order
+
+
+def _returned_self_attributes(func: cst.FunctionDef) -> Set[str]:
+    """The ``self.<name>`` a method returns, when every ``return`` of its own body returns one."""
+    self_name = first_param_name(func)
+    names: Set[str] = set()
+    stack: List[cst.CSTNode] = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(node, cst.Return):
+            value = node.value
+            if (
+                isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name)
+                and value.value.value == self_name
+            ):
+                names.add(value.attr.value)
+            else:
+                return set()
+        stack.extend(child_nodes(node))
+    return names
 
 
 def analyse_class(index: ProjectIndex, cls: ClassSummary) -> ClassAnalysis:

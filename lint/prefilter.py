@@ -249,6 +249,8 @@ class _MethodFacts:
             if isinstance(func, ast.Attribute) and func.attr in _ELEMENT_METHODS:
                 inner = self.depth(func.value)
                 return None if inner is None else inner + 1
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.self_name:
+                return 1  # self.get_base_layer(): a method may return a submodule
             return None
         if isinstance(node, ast.IfExp):
             return _max(self.depth(node.body), self.depth(node.orelse))

@@ -104,6 +104,46 @@ class SubmoduleStateMutationInForward(Rule):
         Invalid(
             """
             import torch.nn as nn
+
+            class BaseTunerLayer:
+                def get_base_layer(self) -> nn.Module:
+                    return self.base_layer
+
+            class LoraLinear(nn.Module, BaseTunerLayer):
+                def __init__(self, base_layer: nn.Linear):
+                    super().__init__()
+                    self.base_layer = base_layer
+
+                def forward(self, x, merged):
+                    # A submodule returned by a method (here of a mixin base class).
+                    self.get_base_layer().weight = merged  # expect: ZL001
+                    return self.base_layer(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Attention(nn.Module):
+                def __init__(self, rotary_emb, layer_id):
+                    super().__init__()
+                    # A module handed to __init__ and shared by every layer, unannotated.
+                    self.rotary_emb = rotary_emb
+                    self.layer_id = layer_id
+
+                def _rope(self):
+                    return self.rotary_emb
+
+                def forward(self, positions, q, cache):
+                    if self.layer_id == 0:
+                        self.rotary_emb.cos_sin_cache = cache  # expect: ZL001
+                        self._rope().offsets = positions  # expect: ZL001
+                    return self.rotary_emb(positions, q)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
             from vendor.factory import build_backbone
 
             class Model(nn.Module):
@@ -413,6 +453,26 @@ class SubmoduleStateMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+            from transformers import AutoTokenizer
+
+            class Captioner(nn.Module):
+                def __init__(self, path, processor, step):
+                    super().__init__()
+                    # Called like modules, but a tokenizer and a processor are not modules.
+                    self.tokenizer = AutoTokenizer.from_pretrained(path)
+                    self.processor = processor
+                    self.step = step
+
+                def forward(self, text, image):
+                    self.tokenizer.padding_side = "left"
+                    self.processor.size = 224
+                    self.step.count = 0  # handed to __init__ but never called: not a module
+                    return self.tokenizer(text), self.processor(image)
+            """
+        ),
         Valid(
             """
             import torch
