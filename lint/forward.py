@@ -18,7 +18,7 @@ from .cst_util import all_params, child_nodes, dotted_name, first_param_name, it
 from .evidence import chain_is_module
 from .findings import ChainLink
 from .index import ProjectIndex
-from .modules import ClassSummary
+from .modules import ClassSummary, forward_entry_points
 from .types import ContainerType, SubType
 
 MODULE_ITERATORS = {"modules": False, "children": False, "named_modules": True, "named_children": True}
@@ -243,6 +243,8 @@ class _Walker:
     def _call_value(self, node: cst.Call, env: Dict[str, Value]) -> Optional[Value]:
         func = node.func
         args = node.args
+        if dotted_name(func) in ("itertools.chain", "chain") and args:
+            return self._chained(args, env)
         if isinstance(func, cst.Attribute):
             base = self.eval(func.value, env)
             method = func.attr.value
@@ -300,6 +302,16 @@ class _Walker:
         if typ is None:
             return None
         return SubValue((_link_for(f"self.{method}()", typ),), typ)
+
+    def _chained(self, args, env: Dict[str, Value]) -> Optional[Value]:
+        """``itertools.chain(self.down, self.up)``: one element value standing for any of them."""
+        elems = [self.iter_elem(self.eval(arg.value, env)) for arg in args if not arg.star]
+        known = [e for e in elems if isinstance(e, SubValue)]
+        if not known or len(known) != len(args):
+            return None
+        first = known[0]
+        same = all(e.type == first.type for e in known)
+        return IterValue(first if same else SubValue(first.links, None, first.broadcast))
 
     def iter_elem(self, value: Optional[Value]) -> Optional[Value]:
         if isinstance(value, IterValue):
@@ -501,7 +513,34 @@ class _Walker:
             )
         )
 
+    def _dict_update_write(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> bool:
+        """``m.__dict__.update(...)`` and ``vars(m).update(...)``: writes of names zlint cannot
+        list, reported in their ``__dict__``/``vars`` form without a fix."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "update"):
+            return False
+        target = func.value
+        if isinstance(target, cst.Attribute) and target.attr.value == "__dict__":
+            owner_expr, form = target.value, "__dict__"
+        elif isinstance(target, cst.Call) and dotted_name(target.func) == "vars" and len(target.args) == 1:
+            owner_expr, form = target.args[0].value, "vars"
+        else:
+            return False
+        owner = self.eval(owner_expr, env)
+        if not isinstance(owner, SubValue) or not chain_is_module(owner.links) or id(call) in self.seen_targets:
+            return False
+        self.seen_targets.add(id(call))
+        self.analysis.writes.append(
+            AttributeWrite(
+                "assign", call, call, owner, None, self.method, self.function, tuple(self.trail),
+                owner_expr=owner_expr, value=None, form=form,
+            )
+        )
+        return True
+
     def _setattr_write(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> bool:
+        if self._dict_update_write(call, stmt, env):
+            return True
         name = dotted_name(call.func)
         if name not in ("setattr", "object.__setattr__") or len(call.args) != 3 or any(a.star for a in call.args):
             return False
@@ -782,12 +821,15 @@ def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
     return toggles
 
 
-def forward_reachable(cls: ClassSummary, roots: Sequence[str] = ("forward",)) -> List[str]:
-    """``forward`` and the methods of the class it reaches through ``self.m(...)``, in BFS order."""
+def forward_reachable(cls: ClassSummary, roots: Optional[Sequence[str]] = None) -> List[str]:
+    """The forward entry points (``forward``, ``forward_*``) and the methods of the class they
+    reach through ``self.m(...)``, in BFS order."""
     from .cst_util import self_method_calls
 
     order: List[str] = []
+    roots = forward_entry_points(cls.methods) if roots is None else roots
     queue = [name for name in roots if name in cls.methods]
+    dispatch = _method_dispatch(cls)
     while queue:
         name = queue.pop(0)
         if name in order:
@@ -796,9 +838,30 @@ def forward_reachable(cls: ClassSummary, roots: Sequence[str] = ("forward",)) ->
         func = cls.methods[name]
         for call in self_method_calls(func.body, first_param_name(func)):
             callee = call.func.attr.value
-            if callee in cls.methods and callee not in order and callee != "__init__":
-                queue.append(callee)
+            for target in dispatch.get(callee, [callee]):
+                if target in cls.methods and target not in order and target != "__init__":
+                    queue.append(target)
     return order
+
+
+def _method_dispatch(cls: ClassSummary) -> Dict[str, List[str]]:
+    """``self._forward_method = self.forward_cuda`` anywhere in the class: calling
+    ``self._forward_method(...)`` runs ``forward_cuda`` (the dispatch of sglang's and vLLM's ops)."""
+    dispatch: Dict[str, List[str]] = {}
+    for func in cls.methods.values():
+        self_name = first_param_name(func)
+        stack: List[cst.CSTNode] = [func.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
+                value = node.value
+                if isinstance(value.value, cst.Name) and value.value.value == self_name and value.attr.value in cls.methods:
+                    for target in node.targets:
+                        t = target.target
+                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
+                            dispatch.setdefault(t.attr.value, []).append(value.attr.value)
+            stack.extend(child_nodes(node))
+    return dispatch
 
 
 def _returned_self_attributes(func: cst.FunctionDef) -> Set[str]:

@@ -103,6 +103,58 @@ class SubmoduleStateMutationInForward(Rule):
     invalid = (
         Invalid(
             """
+            import itertools
+            import torch.nn as nn
+
+            class CustomOp(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self._forward_method = self.forward_native
+
+                def forward(self, *args):
+                    return self._forward_method(*args)
+
+            class RMSNorm(CustomOp):
+                def __init__(self, inner: nn.Linear):
+                    super().__init__()
+                    self.inner = inner
+
+                # No forward of its own: the inherited one dispatches to these.
+                def forward_native(self, x, eps):
+                    self.inner.eps = eps  # expect: ZL001
+                    return self.inner(x)
+
+                def forward_cuda(self, x, eps):
+                    return self.forward_native(x, eps)
+
+            class Gate(nn.Module):
+                def __init__(self, inner: nn.Linear):
+                    super().__init__()
+                    self.inner = inner
+                    self._forward_method = self.forward_cuda
+
+                def forward(self, x, scale):
+                    return self._forward_method(x, scale)
+
+                def forward_cuda(self, x, scale):
+                    self.inner.scale = scale  # expect: ZL001
+                    return self.inner(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.down = nn.ModuleList([nn.Linear(4, 4)])
+                    self.up = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x, flag):
+                    for block in itertools.chain(self.down, self.up):
+                        block.use_cache = flag  # expect: ZL001
+                        x = block(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
             import torch.nn as nn
 
             class BaseTunerLayer:
