@@ -470,8 +470,9 @@ class ProjectIndex:
                 elif isinstance(symbol, External):
                     if symbol.qualname.split(".")[0] in _STDLIB:
                         continue
-                    if is_torch_module_name(symbol.qualname) and symbol.qualname.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
-                        continue
+                    leaf = symbol.qualname.rsplit(".", 1)[-1]
+                    if is_torch_module_name(symbol.qualname) and (leaf == "Module" or leaf not in TORCH_COMPOSITES):
+                        continue  # torch.nn.Module binds no submodules of its own
                     return True
                 else:
                     return True

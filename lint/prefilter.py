@@ -19,6 +19,8 @@ _PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorte
 _ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
 # A ZL005 read passes the block (one link or more), two modules, and the attribute read.
 _DEEP_READ = 4
+# A ZL007 read takes one attribute of an element of a block list: self.layers[*].idx.
+_BLOCK_ATTRIBUTE_READ = 3
 _WRITE_RULES = {"ZL001", "ZL002", "ZL003", "ZL004"}
 
 Depth = Optional[int]  # None: not derived from self
@@ -37,7 +39,9 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
     """Names of the top-level classes that may hold a finding for ``codes``."""
     found: Set[str] = set()
     wants_writes = bool(codes & _WRITE_RULES)
-    wants_reads = "ZL005" in codes
+    read_depth = _DEEP_READ if "ZL005" in codes else None
+    if "ZL007" in codes:
+        read_depth = _BLOCK_ATTRIBUTE_READ
     wants_self = "ZL006" in codes
     for cls in top_level_classes(tree.body):
         methods: Dict[str, ast.AST] = {}
@@ -60,7 +64,7 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
             fact = facts[name]
             if (
                 (wants_writes and fact.writes_through_derived())
-                or (wants_reads and fact.reads_deep())
+                or (read_depth is not None and fact.reads_deep(read_depth))
                 or (wants_self and fact.self_writes)
             ):
                 found.add(cls.name)
@@ -288,10 +292,10 @@ class _MethodFacts:
             return True
         return any(self.depth(arg) is not None for arg in self.context_args)
 
-    def reads_deep(self) -> bool:
+    def reads_deep(self, threshold: int = _DEEP_READ) -> bool:
         for node in self.attributes:
             depth = self.depth(node)
-            if depth is not None and depth >= _DEEP_READ:
+            if depth is not None and depth >= threshold:
                 return True
         return False
 

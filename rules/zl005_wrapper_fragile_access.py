@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from zlint.context import FileContext
 
 
-def _write_related_statements(analysis) -> Set[int]:
+def write_related_statements(analysis) -> Set[int]:
     """Reads that only serve a write another rule reports: aliases of write targets and values
     saved for a restore."""
     import libcst as cst
@@ -83,7 +83,7 @@ class WrapperFragileSubmoduleAccess(Rule):
         from zlint.fix.plan import _after, _is_prefix
 
         for analysis in ctx.analyses:
-            skip = {id(w.owner_expr) for w in analysis.writes} | _write_related_statements(analysis)
+            skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
             for read in analysis.reads:
                 if id(read.node) in skip or read.value.broadcast:
                     continue
