@@ -5,7 +5,8 @@
 - ``CUDA_ATOL`` = 1e-5: a CUDA run against the CPU baseline, with TF32 off
   (``reference_model.runner.exact_float32``). cuBLAS and the CPU's BLAS block their sums
   differently and CUDA's ``exp``/``rsqrt`` round differently, so the outputs are not bitwise
-  equal; measured on an H100 they differ by about 1e-6 after 3 steps, a tenth of the tolerance.
+  equal. Measured on an H100 and an H200 (torch 2.11 + CUDA 13.0): 2.4e-7 after 3 steps at
+  world sizes 1, 2 and 4, with and without a cache at threshold 0, about 40 times inside.
 - ``CACHE_BOUND`` = 0.1: a cache with a positive threshold over 6 steps, against no cache.
 """
 
