@@ -10,6 +10,7 @@ among them are checked again.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
@@ -31,6 +32,9 @@ log = logging.getLogger("zlint.server")
 CONFIG_NAME = "pyproject.toml"
 PYTHON_SUFFIXES = (".py", ".pyi")
 _WATCHED = ("**/*.py", "**/*.pyi", f"**/{CONFIG_NAME}")
+# The cyclic garbage collector runs once the editor has been quiet this long: a collection over a
+# warm index takes a noticeable pause, which must not land between a keystroke and its diagnostics.
+IDLE_COLLECT_SECONDS = 2.0
 
 
 class ZlintServer(LanguageServer):
@@ -43,6 +47,12 @@ class ZlintServer(LanguageServer):
         self._bytes: Dict[str, Tuple[Optional[int], bytes]] = {}
         self._pending: Dict[str, None] = {}  # URIs to check and publish, in order
         self._flush_scheduled = False
+        self._collect: Optional[asyncio.TimerHandle] = None
+
+    def collect_when_idle(self) -> None:
+        if self._collect is not None:
+            self._collect.cancel()
+        self._collect = asyncio.get_running_loop().call_later(IDLE_COLLECT_SECONDS, gc.collect)
 
     # -- buffers -------------------------------------------------------------------------------
     def buffer_of(self, path: Path) -> Optional[bytes]:
@@ -139,6 +149,7 @@ class ZlintServer(LanguageServer):
                 log.exception("checking %s failed", uri)
                 self.window_log_message(types.LogMessageParams(
                     type=types.MessageType.Error, message=f"zlint: checking {uri} failed: {type(exc).__name__}: {exc}"))
+        self.collect_when_idle()
 
     def changed(self, paths: Set[Path], first: Optional[str] = None) -> None:
         """``paths`` have new content (in a buffer or on disk): drop what depends on them and check
@@ -295,6 +306,7 @@ def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
     if project.excluded(path):
         return None
     result = project.check_with_plans(path)
+    ls.collect_when_idle()
     if not result.findings:
         return None
     only = params.context.only
@@ -343,7 +355,7 @@ def serve() -> None:
     import gc
     import sys
 
-    gc.enable()  # the command line turns the collector off for one-shot runs; a server lives long
+    gc.disable()  # collected when idle instead (ZlintServer.collect_when_idle): no pauses mid-check
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="zlint server: %(message)s")
     server.start_io()
