@@ -90,12 +90,17 @@ class Session:
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
         return self.versions[uri]
 
-    async def diagnostics(self, uri: str, version: int = 1):
-        """The first diagnostics published for ``uri`` at ``version`` or later."""
+    def mark(self) -> int:
+        """A point in the stream of published diagnostics; pass it as ``after``."""
+        return len(self.client.published)
+
+    async def diagnostics(self, uri: str, version: int = 1, after: int = 0):
+        """The first diagnostics published for ``uri`` at ``version`` or later (and after the
+        mark ``after``, for changes that do not change the document's version)."""
         for _ in range(1000):
-            for params in self.client.published:
-                if params.uri == uri and (params.version or 0) >= version:
-                    self.client.published.remove(params)
+            for index, params in enumerate(self.client.published):
+                if index >= after and params and params.uri == uri and (params.version or 0) >= version:
+                    self.client.published[index] = None  # each publish answers one wait
                     return list(params.diagnostics)
             await asyncio.sleep(0.01)
         raise AssertionError(f"no diagnostics for {uri} at version {version}")
@@ -193,8 +198,9 @@ async def test_unsaved_edit_in_an_imported_file_changes_the_importers_diagnostic
     usp = session.open("zimage/layers/usp_attention.py")
     await session.diagnostics(usp)
     text = session.texts[usp]
+    mark = session.mark()
     session.change(usp, text.replace("class USPAttention(nn.Module):", "class USPAttention:"))
-    after = await session.diagnostics(model, 1)
+    after = await session.diagnostics(model, 1, after=mark)
     assert [d.range.start.line + 1 for d in after] == [WRITE_LINE, VENDOR_LINE]
     assert ".attn: ? (`attn` is not a submodule bound in ZImageAttention.__init__)" in after[0].message
     assert "no fix: `.attn` is not resolved" in after[0].message
@@ -208,10 +214,25 @@ async def test_unsaved_edit_in_an_imported_file_changes_the_importers_diagnostic
         text_document=types.TextDocumentIdentifier(uri=model), position=types.Position(line=0, character=0)))
     assert nothing is None
 
+    # A second project with its own [tool.zlint]: its settings hold for its files only.
+    other = tree.parent / "other_project"
+    shutil.copytree(DATA, other)
+    (other / "pyproject.toml").write_text('[tool.zlint]\nignore = ["ZL001"]\n')
+    other_session = Session(client, other)
+    assert await other_session.diagnostics(other_session.open("zimage/model.py")) == []
+    # Editor settings (workspace/didChangeConfiguration) add to [tool.zlint], as options do.
+    mark = session.mark()
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"zlint": {"select": ["ZL000"]}}))
+    assert await session.diagnostics(model, 1, after=mark) == []
+    mark = session.mark()
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"zlint": {}}))
+    assert len(await session.diagnostics(model, 1, after=mark)) == 2
+
     # Closing the buffer unsaved: the disk's class (a module) counts again.
+    mark = session.mark()
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=usp)))
-    assert await session.diagnostics(usp) == []
-    again = await session.diagnostics(model, 1)
+    assert await session.diagnostics(usp, 0, after=mark) == []
+    again = await session.diagnostics(model, 1, after=mark)
     assert again[0].message.endswith(".attn: USPAttention")
 
 
@@ -233,13 +254,15 @@ async def test_syntax_error_config_change_and_clean_exit(client: LanguageClient,
     # [tool.zlint] is read again when pyproject.toml changes, without a restart.
     config = tree / "pyproject.toml"
     config.write_text('[tool.zlint]\nignore = ["ZL001"]\n')
+    mark = session.mark()
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=from_fs_path(str(config)), type=types.FileChangeType.Created)]))
-    assert await session.diagnostics(model, version) == []
+    assert await session.diagnostics(model, version, after=mark) == []
     config.write_text('[tool.zlint]\nignore = ["ZL001"\n')  # invalid TOML: said, not swallowed
+    mark = session.mark()
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=from_fs_path(str(config)), type=types.FileChangeType.Changed)]))
-    (problem,) = await session.diagnostics(model, version)
+    (problem,) = await session.diagnostics(model, version, after=mark)
     assert "zlint did not check this file" in problem.message and "TOML" in problem.message
 
     await client.shutdown_session()

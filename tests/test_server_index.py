@@ -4,6 +4,7 @@ exactly the results computed from the changed file (no LSP here: see test_server
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,14 @@ def test_excluded_files_are_left_alone(tree):
     project = Project(config, lambda path: None)
     assert project.excluded(tree / "zimage" / "layers" / "attention.py")
     assert not project.excluded(tree / "zimage" / "model.py")
+
+
+def test_server_without_the_extra_says_how_to_install_it(monkeypatch):
+    from click.testing import CliRunner
+
+    from zlint.cli import cli
+
+    monkeypatch.setitem(sys.modules, "zlint.server.app", None)  # as if pygls were missing
+    result = CliRunner().invoke(cli, ["server"])
+    assert result.exit_code == 2
+    assert "pip install 'zlint[server]'" in result.output
