@@ -251,6 +251,14 @@ async def test_syntax_error_config_change_and_clean_exit(client: LanguageClient,
     version = session.change(model, good)
     assert len(await session.diagnostics(model, version)) == 2
 
+    # A file changed on disk (not open in the editor), reported by the client's file watcher.
+    usp = tree / "zimage" / "layers" / "usp_attention.py"
+    usp.write_text(usp.read_text().replace("class USPAttention(nn.Module):", "class USPAttention:"))
+    mark = session.mark()
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=from_fs_path(str(usp)), type=types.FileChangeType.Changed)]))
+    assert ".attn: ? (`attn` is not a submodule" in (await session.diagnostics(model, version, after=mark))[0].message
+
     # [tool.zlint] is read again when pyproject.toml changes, without a restart.
     config = tree / "pyproject.toml"
     config.write_text('[tool.zlint]\nignore = ["ZL001"]\n')

@@ -94,3 +94,25 @@ def test_server_without_the_extra_says_how_to_install_it(monkeypatch):
     result = CliRunner().invoke(cli, ["server"])
     assert result.exit_code == 2
     assert "pip install 'zlint[server]'" in result.output
+
+
+def test_a_created_file_that_an_import_looked_for_in_vain_is_found(tree):
+    pkg = tree / "zimage"
+    project = _project(tree, {})
+    model = project.check(pkg / "model.py")
+    assert "outside the checked tree" in model.findings[1].chain[-1].reason  # vendor_lib is missing
+
+    extra = pkg / "extra.py"  # nobody looked for it: nothing is dropped but itself
+    extra.write_text("X = 1\n")
+    assert project.created_or_deleted(extra, created=True) == {extra}
+    assert project.check(pkg / "model.py") is model
+
+    vendor = tree / "vendor_lib.py"
+    vendor.write_text("import torch.nn as nn\n\n\nclass VendorProjection(nn.Module):\n    pass\n")
+    assert project.created_or_deleted(vendor, created=True) is None  # who looked for it is unknown
+    again = project.check(pkg / "model.py")
+    assert again.findings[1].chain[-1].class_name == "VendorProjection"
+
+    vendor.unlink()
+    assert pkg / "model.py" in project.created_or_deleted(vendor, created=False)
+    assert "outside the checked tree" in project.check(pkg / "model.py").findings[1].chain[-1].reason

@@ -161,10 +161,12 @@ class ZlintServer(LanguageServer):
         uris.extend(uri for path, uri in self._open.items() if path in stale and uri != first)
         self.schedule(uris)
 
-    def reset_projects(self) -> None:
-        for project in self.projects.values():
-            project.reset()
-        self.schedule(self._open.values())
+    def created_or_deleted(self, path: Path, created: bool) -> None:
+        stale: Optional[Set[Path]] = {path}
+        for project in list(self.projects.values()):
+            dropped = project.created_or_deleted(path, created)
+            stale = None if dropped is None or stale is None else stale | dropped
+        self.schedule(uri for p, uri in self._open.items() if stale is None or p in stale)
 
 
 def _path_of(uri: str) -> Optional[Path]:
@@ -281,10 +283,11 @@ def on_watched(ls: ZlintServer, params: types.DidChangeWatchedFilesParams) -> No
         if _is_config(path):
             ls.reload_settings()
             return
+        if path.suffix not in PYTHON_SUFFIXES or path in ls._open:
+            continue  # an open file's buffer wins over its disk content
         if event.type in (types.FileChangeType.Created, types.FileChangeType.Deleted):
-            ls.reset_projects()
-            return
-        if path not in ls._open:  # an open file's buffer wins over its disk content
+            ls.created_or_deleted(path, event.type == types.FileChangeType.Created)
+        else:
             changed.add(path)
     if changed:
         ls.changed(changed)

@@ -101,6 +101,31 @@ class OverlayIndex(ProjectIndex):
                 del cache[cls]
         return stale
 
+    def appeared(self, path: Path) -> Optional[Set[Path]]:
+        """A file was created. Returns the files forgotten, or None when the index started afresh:
+        it had looked for that module in vain (or found one the new file now shadows), and does
+        not know which files did the looking. A new ``__init__.py`` renames the modules below it."""
+        path = Path(path).resolve()
+        if path.stem == "__init__":
+            self.reset()
+            return None
+        for (root, name), found in self._by_name.items():
+            rel = Path(*name.split("."))
+            candidates = [root / rel.with_suffix(".py"), root / rel / "__init__.py", root / rel.with_suffix(".pyi")]
+            if path in candidates and (found is None or found.path not in candidates
+                                       or candidates.index(path) < candidates.index(found.path)):
+                self.reset()
+                return None
+        return self.invalidate([path])
+
+    def disappeared(self, path: Path) -> Optional[Set[Path]]:
+        """A file was deleted: as a change, except for ``__init__.py`` (see ``appeared``)."""
+        path = Path(path).resolve()
+        if path.stem == "__init__":
+            self.reset()
+            return None
+        return self.invalidate([path])
+
     def reset(self) -> None:
         """Start afresh: for files created or deleted (a module that was missing may now be found)."""
         ProjectIndex.__init__(self, self._roots, whole_modules=self.whole_modules)

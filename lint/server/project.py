@@ -99,11 +99,21 @@ class Project:
             stale |= fix_stale
         return stale
 
-    def reset(self) -> None:
-        """Forget everything: a Python file was created or deleted, so a module that could not be
-        found may be found now (and the other way round)."""
-        self._lint.index.reset()
-        if self._fix is not None:
-            self._fix.index.reset()
-        self._results.clear()
-        self._fix_results.clear()
+    def created_or_deleted(self, path: Path, created: bool) -> Optional[Set[Path]]:
+        """A Python file appeared or went away; returns the files whose results were dropped, or
+        None when everything was (the index could not tell who had looked for that module)."""
+        stale: Optional[Set[Path]] = set()
+        for checker, results in ((self._lint, self._results), (self._fix, self._fix_results)):
+            if checker is None:
+                continue
+            index = checker.index
+            dropped = index.appeared(path) if created else index.disappeared(path)
+            if dropped is None:
+                results.clear()
+                stale = None
+            else:
+                for item in dropped:
+                    results.pop(item, None)
+                if stale is not None:
+                    stale |= dropped
+        return stale
