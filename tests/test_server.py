@@ -170,6 +170,14 @@ async def test_cross_file_fix_applied_to_buffers_clears_the_diagnostics(client: 
     ignore = [a for a in vendor if a.title == "Ignore ZL001 on this line"]
     assert len(ignore) == 1
 
+    # Fix all in the file: the one fixable finding's edit (the other has no fix), as a source action.
+    fix_all = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=model),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+    assert [(a.kind, a.title) for a in fix_all] == [("source.fixAll.zlint", "zlint: fix all in this file (1 finding)")]
+    assert fix_all[0].edit == fixes[0].edit
+
     on_disk = {rel: (tree / rel).read_bytes() for rel in PACKAGE}
     applied = session.apply(fixes[0].edit)
     for uri, version in applied:

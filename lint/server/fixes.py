@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import List, Sequence
 
 from ..findings import Finding
-from ..fix.apply import FixError, build_edits
-from ..fix.plan import FixPlan
 from .overlay import OverlayIndex
 
 
@@ -27,6 +25,10 @@ class FixRefused(Exception):
 
 def render(findings: Sequence[Finding], index: OverlayIndex, root: Path) -> List[NewContent]:
     """The new bytes of each file the fixes of ``findings`` change (together, as one edit)."""
+    # Imported on the first code action: the renderer pulls in LibCST's codemods (half a second).
+    from ..fix.apply import FixError, build_edits
+    from ..fix.plan import FixPlan
+
     plan = FixPlan()
     for finding in findings:
         if finding.fix_plan is None:
