@@ -156,6 +156,7 @@ async def test_cross_file_fix_applied_to_buffers_clears_the_diagnostics(client: 
     assert ("chain: self.layers: ModuleList[ZImageTransformerBlock] -> [*]: ZImageTransformerBlock"
             " -> .attention: ZImageAttention -> .attn: USPAttention") in write.message
 
+    assert await _actions(client, model, 1) == []  # nothing flagged on the line: nothing offered
     actions = await _actions(client, model, WRITE_LINE)
     fixes = [a for a in actions if a.edit is not None and a.kind == types.CodeActionKind.QuickFix and a.is_preferred]
     assert len(fixes) == 1, [a.title for a in actions]

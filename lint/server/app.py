@@ -22,7 +22,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from .. import __version__
 from ..config import Config, ConfigError, apply_overrides, find_config_file, find_project_root, load_config_file
 from ..selection import PARSE_ERROR_CODE
-from .actions import EditTarget, fix_action, fix_all_action, ignore_action, overlaps, renderer
+from .actions import FIX_ALL_KIND, EditTarget, fix_action, fix_all_action, ignore_action, overlaps, renderer
 from .convert import Units, diagnostic, internal_error_diagnostic, setup_error_diagnostic, split_lines
 from .hover import hover
 from .overlay import buffer_bytes
@@ -295,7 +295,7 @@ def on_watched(ls: ZlintServer, params: types.DidChangeWatchedFilesParams) -> No
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, "source.fixAll.zlint"]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
 )
 def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
     uri = params.text_document.uri
@@ -308,12 +308,21 @@ def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
         return None
     if project.excluded(path):
         return None
-    result = project.check_with_plans(path)
-    ls.collect_when_idle()
-    if not result.findings:
-        return None
     only = params.context.only
     wanted = (lambda kind: any(kind == k or kind.startswith(f"{k}.") for k in only)) if only else (lambda kind: True)
+    start, end = params.range.start.line, params.range.end.line
+
+    def here(findings):  # a file that does not parse has nothing to fix, and comments cannot hide it
+        return [f for f in findings if f.code != PARSE_ERROR_CODE and overlaps(f, start, end)]
+
+    # Editors ask on every cursor move: plan fixes only when there is something to offer.
+    lint = project.check(path).findings
+    quick_fixes = wanted(types.CodeActionKind.QuickFix) and bool(here(lint))
+    fix_all = wanted(FIX_ALL_KIND) and bool(only or here(lint)) and any(f.fixable for f in lint)
+    if not quick_fixes and not fix_all:
+        return None
+    result = project.check_with_plans(path)
+    ls.collect_when_idle()
     units = ls.units_for(uri)
     render_fix = renderer(project.fix_index, project.config.project_root)
     target = EditTarget(ls.uri_of, ls.version_of, ls.workspace.position_encoding)
@@ -323,15 +332,13 @@ def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
     lines = split_lines(ls.workspace.get_text_document(uri).source)
     version = ls.workspace.get_text_document(uri).version
     actions: List[types.CodeAction] = []
-    if wanted(types.CodeActionKind.QuickFix):
-        for finding in result.findings:
-            if finding.code == PARSE_ERROR_CODE or not overlaps(finding, params.range.start.line, params.range.end.line):
-                continue  # a file that does not parse has nothing to fix, and comments cannot hide it
+    if quick_fixes:
+        for finding in here(result.findings):
             for action in (fix_action(finding, render_fix, target, units, disabled_support),
                            ignore_action(finding, lines, uri, version, units)):
                 if action is not None:
                     actions.append(action)
-    if wanted("source.fixAll.zlint"):
+    if fix_all:
         action = fix_all_action(result.findings, render_fix, target)
         if action is not None:
             actions.append(action)
