@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from ..findings import Finding
 from ..source import decode
-from .convert import Units, diagnostic, replacement, split_lines
+from .convert import Units, diagnostic, replacement
 from .fixes import FixRefused, NewContent, render
 
 FIX_ALL_KIND = "source.fixAll.zlint"
@@ -138,10 +138,6 @@ def ignore_action(finding: Finding, text_lines: List[str], uri: str, version: Op
         diagnostics=[diagnostic(finding, units)],
         edit=types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=[edit])]),
     )
-
-
-def lines_of(text: str) -> List[str]:
-    return split_lines(text)
 
 
 def renderer(findings_index, root: Path):
