@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pygls", reason="the language server needs the `server` extra")
-import pytest_lsp  # noqa: E402
+pytest_lsp = pytest.importorskip("pytest_lsp", reason="the `test` extra brings pytest-lsp")
 from lsprotocol import types  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
