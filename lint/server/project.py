@@ -9,7 +9,7 @@ from typing import Callable, Dict, Iterable, Optional, Set
 
 from ..config import Config
 from ..discovery import FileFilter
-from ..runner import FileChecker, FileResult, InternalError, search_roots
+from ..runner import FileChecker, FileResult, InternalError
 from ..selection import selected_codes
 from .overlay import OverlayIndex
 
@@ -34,7 +34,7 @@ class Project:
 
     def _checker(self, keep_plans: bool) -> FileChecker:
         checker = FileChecker(self.config, self.rule_classes, self.codes, keep_plans=keep_plans)
-        checker.index = OverlayIndex(search_roots(self.config), self.buffers, whole_modules=keep_plans)
+        checker.index = OverlayIndex(checker.index, self.buffers)
         return checker
 
     def excluded(self, path: Path) -> bool:
