@@ -360,6 +360,20 @@ def on_hover(ls: ZlintServer, params: types.HoverParams):
     return hover(project.check(path).findings, params.position, ls.units_for(uri))
 
 
+class _Formatter(logging.Formatter):
+    """One line per problem in the editor's log; tracebacks only with ZLINT_DEBUG=1."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import os
+
+        if record.exc_info and not os.environ.get("ZLINT_DEBUG"):
+            error = record.exc_info[1]
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = ()
+        return super().format(record)
+
+
 def serve() -> None:
     """Serve on standard input and output until the client says exit."""
     import gc
@@ -367,5 +381,7 @@ def serve() -> None:
 
     gc.disable()  # collected when idle instead (ZlintServer.collect_when_idle): no pauses mid-check
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="zlint server: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter("zlint server: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     server.start_io()
