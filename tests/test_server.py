@@ -210,9 +210,13 @@ async def test_unsaved_edit_in_an_imported_file_changes_the_importers_diagnostic
     mark = session.mark()
     session.change(usp, text.replace("class USPAttention(nn.Module):", "class USPAttention:"))
     after = await session.diagnostics(model, 1, after=mark)
-    assert [d.range.start.line + 1 for d in after] == [WRITE_LINE, VENDOR_LINE]
-    assert ".attn: ? (`attn` is not a submodule bound in ZImageAttention.__init__)" in after[0].message
-    assert "no fix: `.attn` is not resolved" in after[0].message
+    # A plain class holds no module state: while the buffer says so, the write through `.attn`
+    # is no finding; the finding on the vendor class stays.
+    assert [d.range.start.line + 1 for d in after] == [VENDOR_LINE]
+    mark = session.mark()
+    session.change(usp, text)
+    restored = await session.diagnostics(model, 1, after=mark)
+    assert [d.range.start.line + 1 for d in restored] == [WRITE_LINE, VENDOR_LINE]
 
     hovered = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=model),
@@ -266,7 +270,8 @@ async def test_syntax_error_config_change_and_clean_exit(client: LanguageClient,
     mark = session.mark()
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=from_fs_path(str(usp)), type=types.FileChangeType.Changed)]))
-    assert ".attn: ? (`attn` is not a submodule" in (await session.diagnostics(model, version, after=mark))[0].message
+    changed = await session.diagnostics(model, version, after=mark)
+    assert [d.range.start.line + 1 for d in changed] == [VENDOR_LINE]  # the write through .attn is gone
 
     # [tool.zlint] is read again when pyproject.toml changes, without a restart.
     config = tree / "pyproject.toml"
