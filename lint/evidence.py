@@ -25,9 +25,13 @@ NON_MODULE_ATTRIBUTES = frozenset(
         "running_mean", "running_var", "num_batches_tracked", "in_features", "out_features",
         "num_embeddings", "embedding_dim", "padding_idx", "in_channels", "out_channels",
         "kernel_size", "stride", "padding", "dilation", "groups", "eps", "normalized_shape",
-        "training", "itemsize", "requires_grad", "is_cuda", "ndim",
+        "training", "itemsize", "requires_grad", "is_cuda", "ndim", "state",
     }
 )
+# Attributes only tensors have: writing them on an object of unknown class is a tensor update.
+TENSOR_ONLY_ATTRIBUTES = frozenset({"data", "grad", "requires_grad"})
+# torch containers whose elements are parameters, not modules.
+PARAMETER_CONTAINERS = frozenset({"ParameterDict", "ParameterList"})
 NON_MODULE_SUFFIXES = ("_weight", "_bias", "_dtype", "_device", "_shape", "_config")
 
 
@@ -56,8 +60,10 @@ def named_like_a_non_module(name: Optional[str]) -> bool:
     return name is not None and (name in NON_MODULE_ATTRIBUTES or name.endswith(NON_MODULE_SUFFIXES))
 
 
-def link_is_module(link: ChainLink) -> bool:
+def link_is_module(link: ChainLink, previous: Optional[ChainLink] = None) -> bool:
     """Whether one step of a chain is a module, known or reasonably presumed."""
+    if previous is not None and link.expression == "[*]" and previous.class_name in PARAMETER_CONTAINERS:
+        return False  # self.lora_A_params[name]: an element of a ParameterDict is a Parameter
     if link.resolved and link.class_name:
         return True
     if not link.maybe_module:
@@ -68,4 +74,9 @@ def link_is_module(link: ChainLink) -> bool:
 def chain_is_module(links: Iterable[ChainLink]) -> bool:
     """Whether the value at the end of a chain is a module (its last step decides)."""
     links = tuple(links)
-    return bool(links) and link_is_module(links[-1])
+    return bool(links) and link_is_module(links[-1], links[-2] if len(links) > 1 else None)
+
+
+def tensor_write(owner_type, attr: Optional[str]) -> bool:
+    """``x.data = t`` or ``x.grad = None`` where nothing says ``x`` is a module: a tensor update."""
+    return owner_type is None and attr in TENSOR_ONLY_ATTRIBUTES

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 
 from .cst_util import all_params, child_nodes, dotted_name, first_param_name, iter_statements, string_literal
-from .evidence import chain_is_module
+from .evidence import chain_is_module, tensor_write
 from .findings import ChainLink
 from .index import ProjectIndex
 from .modules import ClassSummary, forward_entry_points
@@ -481,7 +481,7 @@ class _Walker:
                     tuple(self.trail), owner_expr=target.value, value=getattr(stmt, "value", None),
                 )
             )
-        elif isinstance(owner, SubValue) and chain_is_module(owner.links):
+        elif isinstance(owner, SubValue) and chain_is_module(owner.links) and not tensor_write(owner.type, target.attr.value):
             self.seen_targets.add(id(target))
             self.analysis.writes.append(
                 AttributeWrite(
@@ -545,7 +545,9 @@ class _Walker:
         if name not in ("setattr", "object.__setattr__") or len(call.args) != 3 or any(a.star for a in call.args):
             return False
         owner = self.eval(call.args[0].value, env)
-        if isinstance(owner, SubValue) and not chain_is_module(owner.links):
+        if isinstance(owner, SubValue) and (
+            not chain_is_module(owner.links) or tensor_write(owner.type, string_literal(call.args[1].value))
+        ):
             return False  # setattr on a tensor or a setting held by a module: not module state
         if not isinstance(owner, SubValue) or id(call) in self.seen_targets:
             return isinstance(owner, SubValue)

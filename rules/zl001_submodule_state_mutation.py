@@ -544,6 +544,10 @@ class SubmoduleStateMutationInForward(Rule):
                     self.lora_A[name].weight.data = w
                     self.lora_A[name].bias.requires_grad = False
                     setattr(self.emb.weight, "data", w)
+                    # Entries of a ParameterDict are parameters; `data` is a tensor's alone.
+                    self.scales[name].data = w
+                    state = self.lora_A[name].state
+                    state.SCB = None
                     return self.emb(x)
             """
         ),
