@@ -169,7 +169,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
         cache = None if no_cache else (cache_dir or (lambda group: group.cache_dir))
         output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
         result = check_paths(targets, config, jobs=jobs, cache_dir=cache, stdin=stdin, settings=settings)
-        options = {"show_suppressed": show_suppressed, "project_root": config.project_root}
+        options = {"show_suppressed": show_suppressed}
         if output_format == "sarif" and stdin is None:
             from .report.sarif_fixes import fix_changes
 

@@ -101,7 +101,11 @@ def _result(f: Finding, index: dict, fixes: dict, suppressed: bool, root: Path, 
 def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
     from ..baseline import fingerprints
 
-    root = options.get("root") or repository_root(Path(options.get("project_root") or os.getcwd()))
+    from ..config import find_project_root
+
+    # The repository the run was started in (code scanning checks it out and runs there); the
+    # working directory's project root when it is not a git repository.
+    root = options.get("root") or repository_root(find_project_root(Path(os.getcwd())))
     rules = _rules()
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     fixes = options.get("fixes", {})
