@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -19,6 +20,7 @@ from .report import OUTPUT_FORMATS, REPORTERS
 from .report.statistics import write_statistics
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_STARTED = time.perf_counter()  # for the run's time in JUnit output
 
 
 def _split(values: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -253,18 +255,21 @@ def _prepare_output(output_file: Path) -> None:
 @_common_options
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (path, line, code).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when anything was fixed, even if nothing is left.")
+@click.option("--fix-only", is_flag=True,
+              help="Print only what was fixed (or why nothing could be), not the findings left, and exit 0 for them "
+                   "(the pre-commit fix hook: the check hook reports the rest).")
 def fix_command(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version,
                 output_format, output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, show_fixes,
-                exit_non_zero_on_fix) -> None:
+                exit_non_zero_on_fix, fix_only) -> None:
     """Rewrite fixable findings in PATHS into forward-argument threading."""
     _refuse_fix_only_options(jobs, cache_dir)
     _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-             unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix)
+             unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix, fix_only)
 
 
 def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
              unsafe_fixes, diff, force_exclude=None, target_version=None, show_fixes=False,
-             exit_non_zero_on_fix=False) -> None:
+             exit_non_zero_on_fix=False, fix_only=False) -> None:
     from .fix.apply import FixError
     from .fix.run import apply_fixes, plan_fixes, unified_diff
     from .runner import check_paths
@@ -301,6 +306,12 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         click.echo(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.", err=True)
         if outcome.skipped_unsafe and not unsafe_fixes:
             click.echo(f"{outcome.skipped_unsafe} fix(es) available with --unsafe-fixes.", err=True)
+    if fix_only:
+        for error in result.internal_errors:
+            click.echo(f"error: internal error in {error.rule} while checking {error.path}: {error.message}", err=True)
+        if result.internal_errors:
+            sys.exit(EXIT_ERROR)
+        sys.exit(EXIT_FINDINGS if exit_non_zero_on_fix and fixed else EXIT_CLEAN)
     _report_and_exit(result, output_format, output_file, exit_zero, quiet,
                      {"exit_on_fix": bool(exit_non_zero_on_fix and fixed)})
 
@@ -318,7 +329,7 @@ def _report_and_exit(result, output_format, output_file, exit_zero, quiet, extra
         click.echo(f"warning: {warning}", err=True)
     if result.files_checked == 0:
         click.echo("warning: no Python files found under the given paths", err=True)
-    options = {"quiet": quiet, **(extra or {})}
+    options = {"quiet": quiet, "elapsed": time.perf_counter() - _STARTED, **(extra or {})}
     if options.get("statistics"):
         from .report.statistics import write_statistics_json
 
