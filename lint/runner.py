@@ -312,6 +312,7 @@ def check_paths(
         result.files_analysed += part.files_analysed
         result.files_from_cache += part.files_from_cache
         result.sources.update(part.sources)
+        result.warnings.extend(part.warnings)
         if result.index is None:
             result.index = part.index
     result.findings.sort(key=Finding.sort_key)
