@@ -84,8 +84,9 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude, f
     overrides = Overrides(_split(select), _split(extend_select), _split(ignore), _split(exclude), inline,
                           force_exclude, cli_target_version(target_version))
     _validate_cli_selectors(overrides)
-    settings = Settings(overrides, explicit)
-    return settings.for_file(targets[0] if targets else Path(".")), settings
+    first = targets[0] if targets else Path(".")
+    settings = Settings(overrides, explicit, default_start=first)
+    return settings.for_file(first), settings
 
 
 def _validate_cli_selectors(overrides) -> None:
@@ -163,11 +164,10 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
         if output_file is not None:
             _prepare_output(output_file)
         if stdin is not None and config.force_exclude and stdin_filename is not None:
-            from .discovery import FileFilter, _force_excluded
+            from .discovery import FileFilter, force_excluded
 
-            if _force_excluded(stdin.path, config, FileFilter(config)):
-                sys.stdout.buffer.write(b"")
-                sys.exit(EXIT_CLEAN)
+            if force_excluded(stdin.path, config, FileFilter(config)):
+                sys.exit(EXIT_CLEAN)  # as Ruff: an excluded --stdin-filename is not checked
         cache = None if no_cache else (cache_dir or (lambda group: group.cache_dir))
         output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
         result = check_paths(targets, config, jobs=jobs, cache_dir=cache, stdin=stdin, settings=settings)
@@ -175,7 +175,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
         if output_format == "sarif" and stdin is None:
             from .report.sarif_fixes import fix_changes
 
-            options["fixes"] = fix_changes(result, settings)
+            options["fixes"] = fix_changes(result, settings, cache)
         if write_baseline is not None or baseline is not None:
             from .baseline import BaselineError, apply_baseline, read_baseline
             from .baseline import write_baseline as save_baseline

@@ -135,7 +135,7 @@ def discover_groups(paths: Sequence[Path], settings) -> Tuple[List[Tuple[Config,
             continue
         if is_file:
             config = settings.for_file(given)
-            if config.force_exclude and _force_excluded(given, config, filter_for(config)):
+            if config.force_exclude and force_excluded(given, config, filter_for(config)):
                 continue
             found.setdefault(os.path.abspath(given), (given, config))
             continue
@@ -143,7 +143,7 @@ def discover_groups(paths: Sequence[Path], settings) -> Tuple[List[Tuple[Config,
             warnings.append(f"{given}: no such file or directory")
             continue
         config = settings.for_directory(given)
-        if config.force_exclude and _force_excluded(given, config, filter_for(config), is_dir=True):
+        if config.force_exclude and force_excluded(given, config, filter_for(config), is_dir=True):
             continue
         layers = _ancestor_layers(given, config.project_root) if config.respect_gitignore else []
         _walk(given, layers, settings, filter_for, found, unreadable)
@@ -153,7 +153,7 @@ def discover_groups(paths: Sequence[Path], settings) -> Tuple[List[Tuple[Config,
     return list(groups.values()), warnings, unreadable
 
 
-def _force_excluded(path: Path, config: Config, file_filter: FileFilter, is_dir: bool = False) -> bool:
+def force_excluded(path: Path, config: Config, file_filter: FileFilter, is_dir: bool = False) -> bool:
     """``--force-exclude``: whether a path given explicitly (as pre-commit passes them) is
     excluded, by itself or by a folder between it and its project root."""
     absolute = Path(os.path.abspath(path))

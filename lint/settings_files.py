@@ -77,8 +77,12 @@ def cli_target_version(value: Optional[str]) -> Optional[Tuple[int, int]]:
 class Settings:
     """Settings per directory, looked up once per folder and shared by every file in it."""
 
-    def __init__(self, overrides: Optional[Overrides] = None, explicit: Optional[Path] = None):
+    def __init__(self, overrides: Optional[Overrides] = None, explicit: Optional[Path] = None,
+                 default_start: Optional[Path] = None):
         self.overrides = overrides or Overrides()
+        # Files under no [tool.zlint] share one default configuration, rooted where the first
+        # path's project is (the nearest pyproject.toml or .git above it).
+        self._default_start = default_start
         self._explicit: Optional[Config] = None
         if explicit is not None:
             if not explicit.is_file():
@@ -129,7 +133,7 @@ class Settings:
         return self.for_directory(Path(absolute if os.path.isdir(absolute) else os.path.dirname(absolute)))
 
     def _default(self, directory: Path) -> Config:
-        root = find_project_root(directory)
+        root = find_project_root(self._default_start if self._default_start is not None else directory)
         if root not in self._defaults:
             self._defaults[root] = self.overrides.apply(Config(project_root=root))
         return self._defaults[root]

@@ -135,3 +135,16 @@ def test_sarif_is_the_same_cold_warm_and_with_workers(tmp_path):
     assert cold.stdout == warm.stdout == serial.stdout
     results = json.loads(warm.stdout)["runs"][0]["results"]
     assert len(results) == 6 and all(r["fixes"] for r in results)
+
+
+def test_cached_sarif_fixes_follow_an_edit(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.zlint]\n")
+    (tmp_path / "m.py").write_text(MODEL)
+    first = zlint("check", "--output-format", "sarif", ".", cwd=tmp_path)
+    assert (tmp_path / ".zlint_cache" / "sarif-fixes.json").is_file()
+    (tmp_path / "m.py").write_text(MODEL + "# edited after the first run\n")
+    second = json.loads(zlint("check", "--output-format", "sarif", ".", cwd=tmp_path).stdout)
+    [result] = second["runs"][0]["results"]
+    text = result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
+    assert "# edited after the first run" in text
+    assert first.stdout != json.dumps(second)

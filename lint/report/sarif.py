@@ -56,18 +56,18 @@ def _region(f: Finding) -> dict:
     return {"startLine": f.start.line, "startColumn": f.start.column, "endLine": f.end.line, "endColumn": f.end.column}
 
 
-def _artifact_changes(edits, root: Path) -> list:
+def _artifact_changes(changes, root: Path) -> list:
     return [
         {
-            "artifactLocation": artifact_location(str(edit.path), root),
+            "artifactLocation": artifact_location(change.path, root),
             "replacements": [
                 {
-                    "deletedRegion": {"charOffset": 0, "charLength": len(edit.old.decode("utf-8", "replace"))},
-                    "insertedContent": {"text": edit.new.decode("utf-8", "replace")},
+                    "deletedRegion": {"charOffset": 0, "charLength": change.old_length},
+                    "insertedContent": {"text": change.new_text},
                 }
             ],
         }
-        for edit in edits
+        for change in changes
     ]
 
 
