@@ -159,9 +159,11 @@ def force_excluded(path: Path, config: Config, file_filter: FileFilter, is_dir: 
     absolute = Path(os.path.abspath(path))
     if file_filter.excluded(absolute, is_dir):
         return True
-    root = str(config.project_root)
+    root = Path(os.path.abspath(config.project_root))
+    if root not in absolute.parents:
+        return False  # outside the project: only the path itself is matched
     for parent in absolute.parents:
-        if not str(parent).startswith(root) or str(parent) == root:
+        if parent == root:
             break
         if file_filter.excluded(parent, True):
             return True
