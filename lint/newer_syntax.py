@@ -91,3 +91,21 @@ def lower_pep695(text: str) -> Optional[str]:
         elif token.type not in (tokenize.COMMENT,):
             statement_start = False
     return "".join(chars) if changed else None
+
+
+def compiles(data: bytes, filename: str, target_version) -> None:
+    """``compile`` as a last check of rewritten code; code for a newer Python than this one is
+    compiled lowered (raises SyntaxError as ``compile`` does)."""
+    import sys
+
+    try:
+        compile(data, filename, "exec", dont_inherit=True)
+    except SyntaxError:
+        if target_version is None or tuple(target_version) <= sys.version_info[:2]:
+            raise
+        from .source import decode
+
+        lowered = lower_pep695(decode(data)[0])
+        if lowered is None:
+            raise
+        compile(lowered, filename, "exec", dont_inherit=True)

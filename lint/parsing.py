@@ -69,6 +69,10 @@ def set_target_version(version: Optional[Tuple[int, int]]) -> None:
     _TARGET_VERSION = version
 
 
+def target_version() -> Optional[Tuple[int, int]]:
+    return _TARGET_VERSION
+
+
 def _parse_newer(source: SourceFile, err: SyntaxError) -> ParsedFile:
     """A syntax error of this interpreter in code written for a newer Python: lower what can be
     lowered (PEP 695) and parse again; otherwise say which interpreter could not read it."""

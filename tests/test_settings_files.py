@@ -233,3 +233,16 @@ def test_unreadable_folder_is_zl000_even_where_permissions_do_not_bind(tree, mon
     assert out.exit_code == 1, out.output
     assert "locked:1:1: ZL000 cannot read folder: Permission denied" in out.output
     assert "odd/m.py:10:9: ZL001" in out.output and "ok.py:10:9: ZL001" in out.output
+
+
+def test_target_version_fixes_newer_syntax(tree):
+    code = PEP695.replace("self.inner.flag = True\n        return self.inner(x)",
+                          "self.inner.flag = True\n        return self.inner(x)").replace(
+        "        self.inner = nn.Linear(2, 2)", "        self.inner = Leaf()")
+    code += ("\n\nclass Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+             "        self.flag = False\n\n    def forward(self, x):\n        return x if self.flag else -x\n")
+    root = tree({"m.py": code})
+    proc = zlint("fix", "--target-version", "3.12", ".", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = (root / "m.py").read_text()
+    assert "self.inner(x, flag_override=True)" in fixed and "class Block[T](nn.Module):" in fixed
