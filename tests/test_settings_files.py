@@ -246,3 +246,14 @@ def test_target_version_fixes_newer_syntax(tree):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     fixed = (root / "m.py").read_text()
     assert "self.inner(x, flag_override=True)" in fixed and "class Block[T](nn.Module):" in fixed
+
+
+def test_force_exclude_with_stdin_filename(tree):
+    root = tree({"pyproject.toml": "[tool.zlint]\nextend-exclude = ['generated']\n"})
+    args = ("check", "--no-cache", "--stdin-filename", "generated/m.py", "-")
+    proc = subprocess.run([sys.executable, "-m", "zlint", *args, "--force-exclude"], cwd=root, input=BAD,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+    plain = subprocess.run([sys.executable, "-m", "zlint", *args], cwd=root, input=BAD, capture_output=True, text=True,
+                           timeout=60)
+    assert plain.returncode == 1 and "generated/m.py:10:9: ZL001" in plain.stdout
