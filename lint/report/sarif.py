@@ -127,6 +127,8 @@ def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
                     }
                 },
                 "originalUriBaseIds": {ROOT_ID: {"uri": root_uri(root)}},
+                # zlint's columns count code points (LibCST's), not UTF-16 units (SARIF's default).
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],
