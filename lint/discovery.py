@@ -170,8 +170,18 @@ def force_excluded(path: Path, config: Config, file_filter: FileFilter, is_dir: 
     return False
 
 
-def _walk(directory: Path, layers: List[_IgnoreLayer], settings, filter_for, found: dict, unreadable: list) -> None:
-    config = settings.for_directory(directory)
+def _walk(directory: Path, layers: List[_IgnoreLayer], settings, filter_for, found: dict, unreadable: list,
+          inherited: Optional[Config] = None) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        unreadable.append((directory, f"cannot read folder: {exc.strerror or exc}"))
+        return
+    # A folder without a pyproject.toml has its parent's settings: no lookup needed.
+    if inherited is None or any(entry.name == "pyproject.toml" for entry in entries):
+        config = settings.for_directory(directory)
+    else:
+        config = inherited
     file_filter = filter_for(config)
     use_git = config.respect_gitignore
     if use_git:
@@ -181,11 +191,6 @@ def _walk(directory: Path, layers: List[_IgnoreLayer], settings, filter_for, fou
             layer = None
         if layer:
             layers = layers + [layer]
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError as exc:
-        unreadable.append((directory, f"cannot read folder: {exc.strerror or exc}"))
-        return
     for entry in entries:
         path = Path(entry.path)
         try:
@@ -198,7 +203,7 @@ def _walk(directory: Path, layers: List[_IgnoreLayer], settings, filter_for, fou
         if is_dir:
             if file_filter.excluded(path, True) or (use_git and _gitignored(path, True, layers)):
                 continue
-            _walk(path, layers, settings, filter_for, found, unreadable)
+            _walk(path, layers, settings, filter_for, found, unreadable, config)
         elif is_file and path.suffix in PYTHON_SUFFIXES:
             if file_filter.excluded(path, False) or (use_git and _gitignored(path, False, layers)):
                 continue
