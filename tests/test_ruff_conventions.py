@@ -164,3 +164,17 @@ def test_junit_has_file_line_and_time(project):
     assert float(suite.get("time")) > 0
     cases = suite.findall("testcase")
     assert [(c.get("file"), c.get("line")) for c in cases] == [("model.py", "20"), ("model.py", "21")]
+
+
+def test_show_suppressed_outside_sarif(project):
+    import jsonschema
+
+    text = (project / "model.py").read_text().replace("self.leaf.flag = flag", "self.leaf.flag = flag  # zlint: ignore[ZL001]")
+    (project / "model.py").write_text(text)
+    concise = zlint("check", "--no-cache", "--output-format", "concise", "--show-suppressed", ".", cwd=project).stdout
+    assert "model.py:20:9: ZL001" in concise and concise.count("(suppressed)") == 1
+    assert "(suppressed)" not in zlint("check", "--no-cache", "--output-format", "concise", ".", cwd=project).stdout
+    document = json.loads(zlint("check", "--no-cache", "--output-format", "json", "--show-suppressed", ".",
+                                cwd=project).stdout)
+    jsonschema.validate(document, json.loads((REPO / "docs" / "json-output.schema.json").read_text()))
+    assert [f["location"]["row"] for f in document["suppressed"]] == [20]

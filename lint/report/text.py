@@ -44,9 +44,17 @@ def _trailer(result: RunResult, out: TextIO, options: dict) -> None:
     out.write(_summary(result, options) + "\n")
 
 
+def _suppressed(result: RunResult, out: TextIO, options: dict) -> None:
+    """``--show-suppressed``: the silenced findings, marked, after the others."""
+    if options.get("show_suppressed"):
+        for finding in result.suppressed:
+            out.write(_head(finding, options) + " (suppressed)\n")
+
+
 def write_concise(result: RunResult, out: TextIO, options: dict) -> None:
     for finding in result.findings:
         out.write(_head(finding, options) + "\n")
+    _suppressed(result, out, options)
     _trailer(result, out, options)
 
 
@@ -105,4 +113,5 @@ def write_full(result: RunResult, out: TextIO, options: dict) -> None:
         if finding.fix_note:
             out.write(f"  = note: {one_line(finding.fix_note)}\n")
         out.write("\n")
+    _suppressed(result, out, options)
     _trailer(result, out, options)
