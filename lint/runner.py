@@ -296,11 +296,14 @@ def check_paths(
     if stdin is not None:
         set_target_version(config.target_version)
         return _check_stdin(stdin, config, rule_classes, codes)
-    groups, warnings, unreadable = discover_groups(paths, settings or Settings.fixed(config))
+    settings = settings or Settings.fixed(config)
+    groups, warnings, unreadable = discover_groups(paths, settings)
     # Every group's settings are validated before any file is read or any worker starts.
     group_codes = [validate_selection(group_config, rule_classes) for group_config, _ in groups]
     result = RunResult(warnings=warnings, files_checked=sum(len(files) for _, files in groups) + len(unreadable))
-    for path, reason in unreadable:
+    for path, reason in unreadable:  # never skipped silently: a ZL000 unless ZL000 is off there
+        if PARSE_ERROR_CODE not in validate_selection(settings.for_file(path), rule_classes):
+            continue
         result.findings.append(Finding(PARSE_ERROR_CODE, "parse-error", reason, display_path(path), Position(1, 1), Position(1, 1)))
     for (group_config, files), codes in zip(groups, group_codes):
         set_target_version(group_config.target_version)

@@ -257,3 +257,15 @@ def test_force_exclude_with_stdin_filename(tree):
     plain = subprocess.run([sys.executable, "-m", "zlint", *args], cwd=root, input=BAD, capture_output=True, text=True,
                            timeout=60)
     assert plain.returncode == 1 and "generated/m.py:10:9: ZL001" in plain.stdout
+
+
+def test_unreadable_folder_follows_the_selection(tree, monkeypatch):
+    import zlint.discovery as discovery
+
+    root = tree({"locked/m.py": BAD, "ok.py": BAD, "pyproject.toml": "[tool.zlint]\nignore = ['ZL000']\n"})
+    real_scandir = os.scandir
+    monkeypatch.setattr(discovery.os, "scandir",
+                        lambda path: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+                        if Path(path).name == "locked" else real_scandir(path))
+    out = run_cli(["check", "--no-cache", "--output-format", "concise", "."], root)
+    assert "ZL000" not in out.output and "ok.py:10:9: ZL001" in out.output
