@@ -14,7 +14,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
+from .. import parsing
 from ..cst_util import first_param_name
+from ..newer_syntax import compiles
 from .plan import FixPlan
 
 
@@ -248,7 +250,7 @@ def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path
             continue
         try:
             cst.parse_module(new_bytes)
-            compile(new_bytes, str(summary.path), "exec", dont_inherit=True)
+            compiles(new_bytes, str(summary.path), parsing.target_version())
         except Exception as exc:
             raise FixError(f"the fix would leave {summary.path} unparsable ({type(exc).__name__}: {exc}); no file was changed") from None
         edits.append(FileEdit(summary.path, old, new_bytes))

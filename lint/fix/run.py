@@ -23,8 +23,8 @@ class FixOutcome:
     skipped_unsafe: int = 0
 
 
-def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False) -> FixOutcome:
-    result = check_paths(paths, config, keep_plans=True)
+def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, settings=None) -> FixOutcome:
+    result = check_paths(paths, config, keep_plans=True, settings=settings)
     chosen = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
     skipped = sum(1 for f in result.findings if f.fix_applicability == "unsafe" and not unsafe)
     plan = FixPlan()
