@@ -831,7 +831,7 @@ class Planner:
                 raise Unfixable(f"no fix: `{link.expression}` is not resolved ({link.reason or 'unknown class'})")
         block_type = call.callee.type
         if isinstance(call.call.func, cst.Attribute) and call.call.func.attr.value in CALL_FORMS:
-            block_type = self._block_type_of(analysis, call) or block_type
+            block_type = self._type_along(analysis.cls, call.callee.links[:-1])
         if not isinstance(block_type, ModuleType) or block_type.cls is None:
             raise Unfixable("no fix: the called block's class is not in the checked tree")
         block_code = _callee_code(call.call)
@@ -841,6 +841,8 @@ class Planner:
                             f"where an argument added at its call would not follow it")
         param = self.param_name(write.attr)
         targets = self._calls_after_write(analysis, write, call, block_code, anchor_trail)
+        if owner_code is not None:
+            self._no_other_runs(analysis, write, block_code, links, anchor_trail)
         block_names = names_in(cst.parse_expression(block_code))
         for target in targets:
             between = _statements_between(write.function, anchor_trail, target)
@@ -857,7 +859,7 @@ class Planner:
         # Resolve the classes down the chain first: E's class, then each `.a_k` submodule.
         steps: List[Tuple[ClassSummary, str]] = []
         current = block_type.cls
-        for link in links[len(call.callee.links):]:
+        for link in links[len(_call_links(call)):]:
             if not link.expression.startswith("."):
                 raise Unfixable(f"no fix: `{link.expression}` is not an attribute step")
             attr_name = link.expression[1:]
@@ -874,14 +876,13 @@ class Planner:
             self._no_reads_through(cls, write.attr)
         self._no_reads_through(block_type.cls, write.attr) if not steps else None
         attr_type = attribute_python_type(owner, write.attr)
-        none_possible = maybe_none(value, write.function)
+        none_possible = maybe_none(write.value, write.function)
         if none_possible is None:
             none_possible = attr_type not in PLAIN_TYPES
         default = SENTINEL if none_possible else "None"
         if default == SENTINEL:
             self._use_sentinel(plan, owner, [block_type.cls] + [cls for cls, _ in steps])
-        known = value_type(value, write.function) if not isinstance(value, cst.Name) or value.value not in self._locals(plan) \
-            else value_type(write.value, write.function)
+        known = value_type(write.value, write.function)
         annotation_type = known if known is not None and attr_type in (None, known) and default == "None" else None
         self._ensure_param(plan, block_type.cls, "forward", param, annotation_type, default, passes_on=True)
         for cls, attr_name in steps:
@@ -902,7 +903,7 @@ class Planner:
                 plan.replace_reads[id(node)] = param
         self._not_shared(analysis.cls, [link.expression for link in links], write)
         safe, why = self._safety(analysis, write, call, owner, reads, anchor_trail, steps)
-        title = f"Pass `{param}` to `{call.callee.links[-1].class_name}` instead of setting `{write.attr}`"
+        title = f"Pass `{param}` to `{_call_links(call)[-1].class_name}` instead of setting `{write.attr}`"
         return title, safe, why
 
     @staticmethod
@@ -911,16 +912,44 @@ class Planner:
         found |= {local for local, _ in plan.bind_value.values()}
         return found
 
-    def _block_type_of(self, analysis: ClassAnalysis, call: SubmoduleCall):
-        """The class of ``block`` in ``block.forward(...)``: that of the call's callee minus its last link."""
-        links = call.callee.links[:-1]
-        for other in analysis.calls:
-            if tuple(other.callee.links) == tuple(links):
-                return other.callee.type
-        for write in analysis.writes:
-            if tuple(write.owner.links[: len(links)]) == tuple(links) and len(write.owner.links) >= len(links):
+    def _type_along(self, cls: ClassSummary, links):
+        """The type at the end of a chain of links from ``cls`` (``self.layers`` -> ``[*]``)."""
+        typ = None
+        for position, link in enumerate(links):
+            expression = link.expression
+            if position == 0:
+                if not expression.startswith("self."):
+                    return None
+                sub = self.index.submodules(cls).get(expression[5:])
+                typ = sub.type if sub is not None else None
+            elif expression in ("[*]",):
+                typ = typ.elem if isinstance(typ, ContainerType) else None
+            elif expression == "[:]":
+                continue
+            elif expression.startswith(".") and typ is not None:
+                typ = self.index.attribute_type(typ, expression[1:])[0]
+            else:
                 return None
-        return None
+            if typ is None:
+                return None
+        return typ
+
+    def _no_other_runs(self, analysis: ClassAnalysis, write: AttributeWrite, block_code: str, links, anchor_trail) -> None:
+        """A call after the write that may run the written block (or a part of it on the path)
+        some other way than the block's own call would run it without the value."""
+        owner_links = _plain_links(links)
+        for other in analysis.calls:
+            if other.function is not write.function or not _after(anchor_trail, other.trail):
+                continue
+            if is_invocation_of(other.call, block_code):
+                continue
+            other_links = _plain_links(_call_links(other))
+            if not other_links or not _is_prefix(other_links, owner_links):
+                continue
+            if _distinct_elements(_callee_code(other.call), block_code):
+                continue
+            raise Unfixable(f"no fix: `{code(other.call.func)}(...)` after the write may run the written block "
+                            f"without the value")
 
     def _other_owner(self, analysis: ClassAnalysis, write: AttributeWrite, target: SubmoduleCall,
                      owner_code: Optional[str], anchor_trail) -> None:
@@ -1037,11 +1066,7 @@ class Planner:
 
     # -- pieces ------------------------------------------------------------------------------
     def _block_call(self, analysis: ClassAnalysis, function, trail, owner_links, owner_code: Optional[str] = None) -> SubmoduleCall:
-        def links_of(call: SubmoduleCall):
-            links = call.callee.links
-            if isinstance(call.call.func, cst.Attribute) and call.call.func.attr.value in CALL_FORMS:
-                links = links[:-1]
-            return links
+        links_of = _call_links
 
         candidates = [
             call for call in analysis.calls
@@ -1206,6 +1231,53 @@ class Planner:
             return False, ("the block is also called where the write does not precede the call; the fix assumes "
                            "that call does not rely on the value a previous write left")
         return True, ""
+
+
+def _call_links(call: SubmoduleCall):
+    """The chain of the module a call runs (``block.forward(x)`` runs ``block``)."""
+    links = call.callee.links
+    if isinstance(call.call.func, cst.Attribute) and call.call.func.attr.value in CALL_FORMS:
+        links = links[:-1]
+    return links
+
+
+def _plain_links(links):
+    """Links with slices dropped: ``self.layers[1:]`` holds the same blocks as ``self.layers``."""
+    return tuple(link for link in links if link.expression != "[:]")
+
+
+def _distinct_elements(first: str, second: str) -> bool:
+    """``c["a"]`` and ``c["b"]``, or ``c[0]`` and ``c[1]``: certainly different elements."""
+    try:
+        a, b = cst.parse_expression(first), cst.parse_expression(second)
+    except cst.ParserSyntaxError:
+        return False
+    if not (isinstance(a, cst.Subscript) and isinstance(b, cst.Subscript)) or code(a.value) != code(b.value):
+        return False
+    if len(a.slice) != 1 or len(b.slice) != 1:
+        return False
+    ia, ib = a.slice[0].slice, b.slice[0].slice
+    if not (isinstance(ia, cst.Index) and isinstance(ib, cst.Index)):
+        return False
+    ka, kb = _constant_key(ia.value), _constant_key(ib.value)
+    if ka is None or kb is None or type(ka) is not type(kb):
+        return False
+    if isinstance(ka, int) and (ka < 0) != (kb < 0):
+        return False  # -1 and 2 may be the same element
+    return ka != kb
+
+
+def _constant_key(node):
+    from ..cst_util import string_literal
+
+    text = string_literal(node)
+    if text is not None:
+        return text
+    if isinstance(node, cst.Integer):
+        return int(node.value, 0)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+        return -int(node.expression.value, 0)
+    return None
 
 
 def _statements_before(function: cst.FunctionDef, trail) -> List[cst.CSTNode]:
