@@ -247,6 +247,37 @@ def attribute_python_type(cls: ClassSummary, attr: str) -> Optional[str]:
     return None
 
 
+def attribute_excludes_none(cls: ClassSummary, attr: str) -> bool:
+    """Whether ``__init__`` (or a class annotation) gives ``self.attr`` a plain type that ``None``
+    is not part of: a non-None literal, or a ``bool``/``int``/``float``/``str`` annotation on the
+    attribute or on the parameter it is copied from. A parameter's default alone does not: a
+    caller may pass ``None`` there."""
+    if attribute_python_type(cls, attr) is None:
+        return False
+    annotation = cls.annotations.get(attr)
+    if isinstance(annotation, cst.Name) and annotation.value in ("bool", "int", "float", "str"):
+        return True
+    init = cls.methods.get("__init__")
+    if init is None:
+        return False
+    self_name = first_param_name(init)
+    stack: List[cst.CSTNode] = [init.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign) and any(self_attribute(t.target, self_name) == attr for t in node.targets):
+            if _literal_type(node.value) is not None:
+                return True
+            if isinstance(node.value, cst.Name):
+                for param in all_params(init):
+                    if param.name.value == node.value.value:
+                        return param.annotation is not None
+            return False
+        if isinstance(node, cst.AnnAssign) and self_attribute(node.target, self_name) == attr:
+            return True  # a plain annotation (attribute_python_type found a type)
+        stack.extend(child_nodes(node))
+    return False
+
+
 def _parameter_type(init: cst.FunctionDef, value: cst.BaseExpression) -> Optional[str]:
     """The builtin type of an ``__init__`` parameter assigned as it is (``self.flag = flag``), from
     its annotation (``flag: bool``) or else its literal default (``flag=False``)."""
@@ -878,13 +909,14 @@ class Planner:
         attr_type = attribute_python_type(owner, write.attr)
         none_possible = maybe_none(write.value, write.function)
         if none_possible is None:
-            none_possible = attr_type not in PLAIN_TYPES
+            none_possible = not attribute_excludes_none(owner, write.attr)
         default = SENTINEL if none_possible else "None"
         if default == SENTINEL:
             self._use_sentinel(plan, owner, [block_type.cls] + [cls for cls, _ in steps])
         known = value_type(write.value, write.function)
         annotation_type = known if known is not None and attr_type in (None, known) and default == "None" else None
-        self._ensure_param(plan, block_type.cls, "forward", param, annotation_type, default, passes_on=True)
+        self._ensure_param(plan, block_type.cls, "forward", param, annotation_type, default,
+                           passes_on=block_type.cls is not owner or "forward" not in reads)
         for cls, attr_name in steps:
             self._thread_to_submodule(plan, cls, attr_name, param, annotation_type, default)
         for method_name, read_nodes in reads.items():
@@ -988,8 +1020,7 @@ class Planner:
         spelled = ""
         for expression in expressions:
             spelled += expression
-            if expression.startswith("self.") or expression.startswith("."):
-                prefixes.append(_shape(spelled.replace("[*]", "[]")))
+            prefixes.append(_shape(spelled.replace("[*]", "[]")))
         init = parent.methods.get("__init__")
         if init is not None:
             stack: List[Tuple[cst.CSTNode, bool]] = [(init.body, False)]
