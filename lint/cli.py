@@ -182,6 +182,7 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
             sys.stdout.write(text)
             count = len(outcome.applied) if outcome.edits else 0
             click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+            _echo_refused(outcome)
             sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
         apply_fixes(outcome)
         result = check_paths(targets, config) if outcome.edits else outcome.before
@@ -193,10 +194,19 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         return
     fixed = len(outcome.applied) if outcome.edits else 0
     if not quiet:
+        for shown in outcome.changed_files():
+            click.echo(f"Changed {shown}", err=True)
         click.echo(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.", err=True)
+        _echo_refused(outcome)
         if outcome.skipped_unsafe and not unsafe_fixes:
             click.echo(f"{outcome.skipped_unsafe} fix(es) available with --unsafe-fixes.", err=True)
     _report_and_exit(result, output_format, output_file, exit_zero, quiet)
+
+
+def _echo_refused(outcome) -> None:
+    """Each finding the fix left as it was, and why."""
+    for finding, why in outcome.refused:
+        click.echo(f"Not fixed: {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code}: {why}", err=True)
 
 
 def _display_stdin_name(stdin_filename: Optional[Path]) -> str:

@@ -563,3 +563,17 @@ def test_the_harness_sees_a_fix_that_changes_outputs(tmp_path):
     original, broken = load(outcome.original, case.entry), load(outcome.fixed, case.entry)
     assert any("outputs differ" in p for p in compare(original, broken, case, case.attrs))
     assert any("AttributeError" in p for p in run_hidden(original, original, case))
+
+
+def test_fix_lists_the_files_it_changed_and_the_findings_it_left(tmp_path):
+    fixed = fix_case(CASES["dead_alias"][0], tmp_path / "fixed")
+    for rel in ("pkg/block.py", "pkg/leaf.py", "pkg/model.py"):
+        assert f"Changed {rel}\n" in fixed.output
+    assert "Fixed 2 errors." in fixed.output and "Not fixed" not in fixed.output
+    refused = fix_case(CASES["excluded_by_configuration"][0], tmp_path / "refused")
+    assert "Changed" not in refused.output and "Fixed 0 errors." in refused.output
+    assert "Not fixed: pkg/model.py:15:13: ZL001: no fix: it would edit pkg/vendor/leaf.py, which is excluded by " \
+        "configuration" in refused.output
+    unsafe = fix_case(CASES["read_outside_forward"][0], tmp_path / "unsafe")
+    assert "Not fixed: pkg/model.py:15:13: ZL001: unsafe, applied only with --unsafe-fixes: `Leaf.extra_repr`" \
+        in unsafe.output

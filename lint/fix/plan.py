@@ -654,7 +654,9 @@ class Planner:
         for summary in plan.files.values():
             reason = protected_reason(summary.path, summary.load_text(), self.config)
             if reason is not None:
-                raise Unfixable(f"no fix: it would edit {summary.path.name}, which {reason}")
+                from ..runner import display_path
+
+                raise Unfixable(f"no fix: it would edit {display_path(summary.path)}, which {reason}")
         self._trial_render(plan)
         return FixVerdict(plan, safe, why, title)
 
