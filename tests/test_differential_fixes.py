@@ -101,6 +101,14 @@ CASES = {
         x = self.towers["text"](x)
         return self.towers["image"](x)
         """)), calls=FLAGS, attrs=("flag",)), "safe", ""),
+    "element_called_again_later": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
+        "self.layers = nn.ModuleList([Block() for _ in range(3)])",
+        """
+        for layer in self.layers:
+            layer.leaf.flag = flag
+            x = layer(x)
+        return self.layers[0](x)
+        """)), calls=FLAGS, attrs=("flag",)), "refused", "runs later in the same forward"),
     # 2. The loop variable bound to another block between the write and the call.
     "rebound_loop_variable": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
         "self.up = nn.ModuleList([Block(), Block()])\nself.down = nn.ModuleList([Block(), Block()])",

@@ -1260,10 +1260,31 @@ class Planner:
             if c is not call and c.callee.type == call.callee.type and c.callee.links[0] == block_links[0]
             and not preceded(c)
         ]
+        later = [c for c in others if c.function is write.function and _runs_later(write.function, anchor_trail, c.trail)]
+        if later:
+            raise Unfixable(f"no fix: `{code(later[0].call.func)}(...)` runs later in the same forward and may run "
+                            f"the written block, which would no longer see the value")
         if others:
             return False, ("the block is also called where the write does not precede the call; the fix assumes "
                            "that call does not rely on the value a previous write left")
         return True, ""
+
+
+def _runs_later(function: cst.FunctionDef, write_trail, call_trail) -> bool:
+    """Whether code at ``call_trail`` may run after the write at ``write_trail`` in one call of
+    ``function``: later in a block that encloses both, or anywhere in a loop around the write."""
+    depth = 0
+    while depth < min(len(write_trail), len(call_trail)) and write_trail[depth] == call_trail[depth]:
+        block = _find_block(function, write_trail[depth][0])
+        statements = list(iter_statements(block)) if block is not None else []
+        position = write_trail[depth][1]
+        if position < len(statements) and isinstance(statements[position], (cst.For, cst.While)):
+            return True  # both inside one loop: the next iteration runs the call after the write
+        depth += 1
+    if depth >= min(len(write_trail), len(call_trail)):
+        return False
+    (write_block, write_pos), (call_block, call_pos) = write_trail[depth], call_trail[depth]
+    return write_block == call_block and call_pos > write_pos
 
 
 def _call_links(call: SubmoduleCall):
