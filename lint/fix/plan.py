@@ -55,6 +55,7 @@ class FixPlan:
     needs_optional: Set[int] = field(default_factory=set)  # summaries whose file needs `Optional`
     sentinel_home: Dict[int, ModuleSummary] = field(default_factory=dict)  # summary -> where the sentinel lives
     aliases: Dict[int, List[Tuple[int, Optional[int]]]] = field(default_factory=dict)  # alias stmt -> uses
+    dropped: Set[int] = field(default_factory=set)  # owner expressions gone with a write bound to a local
     files: Dict[int, ModuleSummary] = field(default_factory=dict)
     parents: Set[int] = field(default_factory=set)  # summaries whose file holds a removed write
 
@@ -99,6 +100,7 @@ class FixPlan:
         self.sentinel_home.update(other.sentinel_home)
         for key, uses in other.aliases.items():
             self.aliases[key] = uses
+        self.dropped |= other.dropped
         self.files.update(other.files)
         self.parents |= other.parents
 
@@ -114,7 +116,8 @@ class FixPlan:
             for alias, uses in self.aliases.items():
                 if alias in self.remove:
                     continue
-                if all(stmt in self.remove or (target is not None and target in self.retarget.get(stmt, {}))
+                if all(stmt in self.remove or (target is not None and (target in self.retarget.get(stmt, {})
+                                                                       or target in self.dropped))
                        for stmt, target in uses):
                     self.remove.add(alias)
                     changed = True
@@ -407,6 +410,17 @@ def _alias_uses(function: cst.FunctionDef, name: str) -> List[Tuple[int, Optiona
                 for child in child_nodes(stmt):
                     if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
                         walk(child)
+                continue
+            if isinstance(stmt, cst.AnnAssign):
+                visit(stmt.target, id(stmt), id(stmt.target))
+                if stmt.value is not None:
+                    visit(stmt.value, id(stmt), None)
+                continue
+            call = stmt.value if isinstance(stmt, cst.Expr) else None
+            if isinstance(call, cst.Call) and code(call.func) in ("setattr", "object.__setattr__") and call.args:
+                visit(call.args[0].value, id(stmt), id(call.args[0].value))
+                for arg in call.args[1:]:
+                    visit(arg.value, id(stmt), None)
                 continue
             visit(stmt, id(stmt), None)
 
@@ -715,6 +729,7 @@ class Planner:
             plan.all_targets[id(stmt)] = tuple(id(t.target) for t in stmt.targets)
         elif local is not None:
             plan.bind_value[id(stmt)] = (local, value)
+            plan.dropped |= {id(write.owner_expr), id(write.target)}
         else:
             plan.remove.add(id(stmt))
         return cst.Name(local) if local is not None else value
