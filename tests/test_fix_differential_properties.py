@@ -50,6 +50,8 @@ def families(draw):
     chained = draw(st.integers(0, 4)) == 0
     # How the write is made: ZL001, setattr (ZL002), set-call-restore (ZL004), modules() (ZL003).
     form = draw(st.sampled_from(["assign"] * 4 + ["setattr", "toggle", "broadcast"]))
+    middle_reads = draw(st.integers(0, 7)) == 0  # a class on the path reads the attribute too
+    again = draw(st.integers(0, 7)) == 0  # the written block runs once more after the loop
     if form == "broadcast":
         alias = chained = False
     if form == "toggle":
@@ -99,7 +101,9 @@ def families(draw):
     for level in range(depth):
         name = f"Level{level}"
         model += [f"class {name}(nn.Module):", "    def __init__(self):", "        super().__init__()",
-                  f"        self.sub = {child}()", "", "    def forward(self, x):", "        return self.sub(x) + x", "", ""]
+                  f"        self.sub = {child}()", "", "    def forward(self, x):",
+                  f"        return self.sub(x) + x" + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0
+                                                      and attr == "flag" else ""), "", ""]
         child, path = name, ".sub" + path
     model += ["class Holder(nn.Module):", "    def __init__(self, inner):", "        super().__init__()",
               "        self.inner = inner", "", "    def forward(self, x):", "        return self.inner(x) * 2", "", ""]
@@ -167,6 +171,10 @@ def families(draw):
         forward.append(f"{pad}{target}.{attr} = saved")
     if access == "element_then_loop":
         forward += ["        for layer in self.layers:", "            x = layer(x)"]
+    if again:
+        forward.append("        x = " + {"loop": "self.layers[0]", "element": "self.layers[1]",
+                                         "element_then_loop": "self.layers[1]", "direct": "self.block",
+                                         "dict": 'self.towers["a"]'}[access] + "(x)")
     if access == "dict":
         forward.append('        x = self.towers["b"](x)')
     if shared:
@@ -180,7 +188,7 @@ def families(draw):
     files = {"pkg/__init__.py": "", "pkg/leaf.py": "\n".join(leaf) + "\n", "pkg/model.py": "\n".join(model) + "\n"}
     return {"files": files, "attr": attr, "values": values,
             "dims": (attr, leaf_shape, existing, depth, access, call_form, value, alias, shared, off_path, chained,
-                     form)}
+                     form, middle_reads, again)}
 
 
 def _calls(values):

@@ -951,7 +951,7 @@ class Planner:
             for node in read_nodes:
                 plan.replace_reads[id(node)] = param
         self._not_shared(analysis.cls, [link.expression for link in links], write)
-        safe, why = self._safety(analysis, write, call, owner, reads, anchor_trail, steps)
+        safe, why = self._safety(analysis, write, call, owner, reads, anchor_trail, links)
         title = f"Pass `{param}` to `{_call_links(call)[-1].class_name}` instead of setting `{write.attr}`"
         return title, safe, why
 
@@ -1247,7 +1247,7 @@ class Planner:
             raise Unfixable("no fix: the block is called more than once after the write and the attribute is set again")
         return calls or [call]
 
-    def _safety(self, analysis, write, call, owner, reads, anchor_trail, steps) -> Tuple[bool, str]:
+    def _safety(self, analysis, write, call, owner, reads, anchor_trail, links) -> Tuple[bool, str]:
         # Read outside the forward paths that the fix threads?
         outside = []
         for name, func in owner.methods.items():
@@ -1260,21 +1260,22 @@ class Planner:
             return False, (f"`{owner.name}.{outside[0]}` reads `{write.attr}` outside the threaded forward path; "
                            f"the fix assumes it is not called where it should see the value the write set")
         # Other calls of the same block that the write does not precede.
-        block_links = call.callee.links
         def preceded(c: SubmoduleCall) -> bool:
             if c.function is write.function and _after(anchor_trail, c.trail):
                 return True
             return any(
                 w.attr == write.attr and w.owner.type == write.owner.type and w.function is c.function
-                and _is_prefix(c.callee.links, w.owner.links) and _after(w.trail, c.trail)
+                and _is_prefix(_call_links(c), w.owner.links) and _after(w.trail, c.trail)
                 for w in analysis.writes
             )
 
-        others = [
-            c for c in analysis.calls
-            if c is not call and c.callee.type == call.callee.type and c.callee.links[0] == block_links[0]
-            and not preceded(c)
-        ]
+        owner_links = _plain_links(links)
+
+        def may_run_block(c: SubmoduleCall) -> bool:
+            other_links = _plain_links(_call_links(c))
+            return bool(other_links) and _is_prefix(other_links, owner_links)
+
+        others = [c for c in analysis.calls if c is not call and may_run_block(c) and not preceded(c)]
         later = [c for c in others if c.function is write.function and _runs_later(write.function, anchor_trail, c.trail)]
         if later:
             raise Unfixable(f"no fix: `{code(later[0].call.func)}(...)` runs later in the same forward and may run "
