@@ -585,3 +585,34 @@ def test_fix_lists_the_files_it_changed_and_the_findings_it_left(tmp_path):
     unsafe = fix_case(CASES["read_outside_forward"][0], tmp_path / "unsafe")
     assert "Not fixed: pkg/model.py:15:13: ZL001: unsafe, applied only with --unsafe-fixes: `Leaf.extra_repr`" \
         in unsafe.output
+
+
+def _fixable_rule_examples():
+    from zlint.rules import ALL_RULES
+    from tests.helpers import snippet
+
+    found = []
+    for rule in ALL_RULES:
+        for number, example in enumerate(rule.invalid):
+            if rule.fixable:
+                found.append((f"{rule.code}-{number}", snippet(example.code)))
+    return found
+
+
+def test_fixable_rule_examples_preserve_what_the_model_computes(tmp_path):
+    """A rule's example whose fix is offered runs the same before and after it (`Model(x, flag)`);
+    one whose fix is not offered is left as it is."""
+    ran = 0
+    for name, code in _fixable_rule_examples():
+        case = Case({"example.py": code}, "example:Model", (), inputs((2, 3), [True, False, True]))
+        outcome = fix_case(case, tmp_path / name)
+        offered = [f for f in outcome.before if f.fix_applicability == "safe"]
+        if not offered:
+            assert outcome.changed == [], name
+            continue
+        attrs = tuple(f.message.split("`")[3] for f in offered)
+        original, fixed = load(outcome.original, case.entry), load(outcome.fixed, case.entry)
+        assert compare(original, fixed, case, attrs) == [], name
+        assert run_hidden(original, fixed, case) == [], name
+        ran += 1
+    assert ran >= 1
