@@ -313,15 +313,9 @@ def _with_sentinel(module: cst.Module, summary, home) -> cst.Module:
     for index, stmt in enumerate(body):
         if _import_line(stmt) or (index == 0 and _is_docstring(stmt)):
             at = index + 1
-    if at < len(body):
-        follower = body[at]
-        if home is summary:
-            line = line.with_changes(leading_lines=[cst.EmptyLine()] if at else [])
-        else:
-            line = line.with_changes(leading_lines=[])
-        body.insert(at, line)
-    else:
-        body.append(line)
+    if home is summary and at:
+        line = line.with_changes(leading_lines=[cst.EmptyLine()])
+    body.insert(at, line)
     return module.with_changes(body=body)
 
 

@@ -29,7 +29,7 @@ from ..types import ContainerType, ModuleType
 from .invocations import CALL_FORMS, invocations, is_invocation_of, passed_as_value
 from .protect import protected_reason
 from .values import (
-    PLAIN_TYPES, bound_names, code, fresh_name, is_literal, maybe_none, names_in, needs_local,
+    bound_names, code, fresh_name, is_literal, maybe_none, names_in, needs_local,
     rebound_after, value_type,
 )
 
