@@ -283,6 +283,14 @@ CASES = {
             x = layer(x)
         return x
         """)), calls=FLAGS, attrs=("flag",)), "refused", "`Block.forward` reads `self.leaf.flag`"),
+    "read_by_parent_later": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
+        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+        """
+        for layer in self.layers:
+            layer.leaf.flag = flag
+            x = layer(x)
+        return x * 2 if self.layers[0].leaf.flag else x
+        """)), calls=FLAGS, attrs=("flag",)), "refused", "after the write; it would see the old value"),
     "read_outside_forward": (Case(pkg(leaf=LEAF.replace("        return y if self.flag else -y\n", '''        return y if self.flag else -y
 
     def extra_repr(self):

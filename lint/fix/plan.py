@@ -662,7 +662,7 @@ class Planner:
         analysis: ClassAnalysis = self.index.analysis(parent)
         for read in analysis.reads:
             if read.node.attr.value == write.attr and id(read.statement) not in plan.remove \
-                    and read.function is write.function and _after(write.trail, read.trail):
+                    and read.function is write.function and _runs_later(write.function, write.trail, read.trail):
                 raise Unfixable(f"no fix: `{parent.name}.{read.method}` reads `{code(read.node)}` after the write; "
                                 f"it would see the old value")
         for summary in plan.files.values():
