@@ -675,10 +675,13 @@ class Planner:
         return FixVerdict(plan, safe, why, title)
 
     def _trial_render(self, plan: FixPlan) -> None:
-        """What `check` offers, `fix` can apply: every file the plan edits must still parse."""
+        """Every file the plan edits must still parse, or the fix is refused on its own (and the
+        other fixes of the run still apply)."""
         from .apply import render_plan as render
 
         for summary in plan.files.values():
+            if not summary.whole_modules:
+                continue  # `check` parses a class at a time; `fix` plans on whole files and tries them here
             module = summary.module
             if module is None:
                 continue
