@@ -288,6 +288,7 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
             sys.stdout.write(text)
             count = len(outcome.applied) if outcome.edits else 0
             click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+            _echo_refused(outcome)
             sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
         apply_fixes(outcome)
         result = check_paths(targets, config, settings=settings) if outcome.edits else outcome.before
@@ -303,7 +304,10 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
             click.echo(f"Fixed {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} {finding.name}",
                        err=True)
     if not quiet:
+        for shown in outcome.changed_files():
+            click.echo(f"Changed {shown}", err=True)
         click.echo(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.", err=True)
+        _echo_refused(outcome)
         if outcome.skipped_unsafe and not unsafe_fixes:
             click.echo(f"{outcome.skipped_unsafe} fix(es) available with --unsafe-fixes.", err=True)
     if fix_only:
@@ -314,6 +318,12 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         sys.exit(EXIT_FINDINGS if exit_non_zero_on_fix and fixed else EXIT_CLEAN)
     _report_and_exit(result, output_format, output_file, exit_zero, quiet,
                      {"exit_on_fix": bool(exit_non_zero_on_fix and fixed)})
+
+
+def _echo_refused(outcome) -> None:
+    """Each finding the fix left as it was, and why."""
+    for finding, why in outcome.refused:
+        click.echo(f"Not fixed: {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code}: {why}", err=True)
 
 
 def _display_stdin_name(stdin_filename: Optional[Path]) -> str:
