@@ -646,6 +646,9 @@ class _Walker:
                 continue
             if isinstance(current, cst.Call):
                 calls.append((current, scope))
+            if isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
+                # `if (blk := self.inner) is not None:` binds an alias for what follows.
+                self.bind(current.target, self.eval(current.value, scope), scope)
             stack.extend((child, scope) for child in child_nodes(current))
         for attribute, scope in attributes:
             if id(attribute) in self.seen_reads:
