@@ -6,7 +6,15 @@ cache directory (default ``.zlint_cache`` in the project root; ``--cache-dir``, 
 skips it; ``zlint clean`` removes it). An entry is reused when the file's size and modification
 time are unchanged, or else its content hash is; and the same holds for every file that name
 resolution looked into while the file was checked (so editing an imported class re-checks its
-importers).
+importers), while every path recorded as missing (a module an import did not find there) still
+does not exist.
+
+Stamps and hashes are those of the bytes the checker read, taken before the analysis: a file
+edited during a run is re-checked by the next one. A modification time that was recent when the
+stamp was taken may be shared by a later edit of the same size (file systems keep times in ticks),
+so such entries are trusted only after their hash is checked again, as git does for racy index
+entries. Anything unexpected in the cache file (not a regular file, too large, not the expected
+JSON) is a miss: the file is rewritten and one warning says so.
 """
 
 from __future__ import annotations
@@ -14,23 +22,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Dict, Optional, Set
+from typing import Dict, List, Optional, Set
 
 from . import __version__
 from .findings import ChainLink, Finding, Position
 
 CACHE_DIR_NAME = ".zlint_cache"
-_FORMAT = 1
+_FORMAT = 2
+_MAX_BYTES = 512 * 1024 * 1024  # a cache file larger than this is not read
+# A modification time this close to the moment the stamp was taken may be shared by a later edit.
+_RACY_NS = 3 * 1_000_000_000
 
 
 def _digest(path: Path) -> Optional[str]:
+    from .source import read_stamped
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        data, _ = read_stamped(path)
     except OSError:
         return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def _stamp(path: Path):
@@ -39,6 +54,17 @@ def _stamp(path: Path):
     except OSError:
         return None
     return [st.st_mtime_ns, st.st_size]
+
+
+def _valid_stamp(value) -> bool:
+    return (
+        isinstance(value, list) and len(value) == 4 and all(type(v) is int for v in value[:2])
+        and isinstance(value[2], str) and type(value[3]) is int
+    )
+
+
+class _Corrupt(Exception):
+    """The cache file does not hold what zlint writes."""
 
 
 def _finding_to_json(finding: Finding) -> dict:
@@ -80,11 +106,12 @@ def cache_key(config, codes: Set[str]) -> str:
 
 
 class Cache:
-    def __init__(self, directory: Path, key: str, entries: Dict[str, dict]):
+    def __init__(self, directory: Path, key: str, entries: Dict[str, dict], warnings: Optional[List[str]] = None):
         self.directory = directory
         self.file = directory / f"results-{key}.json"
         self.entries = entries
-        self.dirty = False
+        self.dirty = bool(warnings)  # an unreadable cache file is rewritten
+        self.warnings: List[str] = list(warnings or [])
         self.save_error: Optional[str] = None  # why the cache could not be written, for a warning
         self._dep_ok: Dict[str, bool] = {}
 
@@ -92,45 +119,70 @@ class Cache:
     def open(cls, directory: Path, config, codes: Set[str]) -> "Cache":
         key = cache_key(config, codes)
         path = directory / f"results-{key}.json"
-        entries: Dict[str, dict] = {}
         try:
-            with path.open("r", encoding="utf-8") as handle:
-                document = json.load(handle)
-            if document.get("format") == _FORMAT:
-                entries = document.get("files", {})
-        except (OSError, ValueError):
-            entries = {}
+            entries = _read_entries(path)
+        except (FileNotFoundError, NotADirectoryError):  # no cache yet (or no folder for one)
+            return cls(directory, key, {})
+        except (OSError, ValueError, _Corrupt, RecursionError, MemoryError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+            return cls(directory, key, {}, [f"ignoring the unreadable cache file {path} ({reason}); it will be rewritten"])
         return cls(directory, key, entries)
 
+    def _warn_corrupt(self) -> None:
+        if not self.warnings:
+            self.warnings.append(f"ignoring damaged entries in the cache file {self.file}; it will be rewritten")
+        self.dirty = True
+
     def _fresh(self, path: Path, recorded) -> bool:
-        """Whether ``path`` still has the recorded [mtime_ns, size, digest]; a file that was only
-        touched gets its new time recorded, so the next run need not hash it again."""
+        """Whether ``path`` still holds what was recorded ([mtime_ns, size, digest, taken_ns]). A
+        touched file gets its new time recorded, so the next run need not hash it again; so does
+        a racy one (time close to when it was stamped) once its hash is confirmed."""
         stamp = _stamp(path)
         if stamp is None:
             return False
-        if stamp == recorded[:2]:
+        racy = recorded[3] - recorded[0] < _RACY_NS
+        if stamp == recorded[:2] and not racy:
             return True
-        if _digest(path) != recorded[2]:
+        if stamp[1] != recorded[1] or _digest(path) != recorded[2]:
             return False
-        recorded[:2] = stamp
-        self.dirty = True
+        import time
+
+        now = time.time_ns()
+        if stamp[0] <= now - _RACY_NS:  # old enough now: the next run can trust time and size
+            recorded[0], recorded[1], recorded[3] = stamp[0], stamp[1], now
+            self.dirty = True
         return True
 
     def lookup(self, path: Path):
-        from .runner import FileResult, display_path
-
         resolved = Path(os.path.abspath(path))
         entry = self.entries.get(str(resolved))
         if entry is None:
             return None
+        try:
+            return self._lookup(path, resolved, entry)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            self.entries.pop(str(resolved), None)
+            self._warn_corrupt()
+            return None
+
+    def _lookup(self, path: Path, resolved: Path, entry):
+        from .runner import FileResult, display_path
+
+        if not isinstance(entry, dict) or not _valid_stamp(entry["stamp"]):
+            raise ValueError("bad entry")
         if not self._fresh(resolved, entry["stamp"]):
             return None
         for dep, recorded in entry["deps"].items():
             ok = self._dep_ok.get(dep)
             if ok is None:
+                if not _valid_stamp(recorded):
+                    raise ValueError("bad dependency")
                 ok = self._fresh(Path(dep), recorded)
                 self._dep_ok[dep] = ok
             if not ok:
+                return None
+        for missing in entry["missing"]:
+            if os.path.lexists(missing):
                 return None
         shown = display_path(path) if entry["findings"] or entry["suppressed"] else ""
         return FileResult(
@@ -138,24 +190,25 @@ class Cache:
             findings=[_finding_from_json(f, shown) for f in entry["findings"]],
             suppressed=[_finding_from_json(f, shown) for f in entry["suppressed"]],
             deps=list(entry["deps"]),
-            analysed=entry["analysed"],
+            missing=list(entry["missing"]),
+            analysed=bool(entry["analysed"]),
         )
 
     def store(self, result) -> None:
-        stamp = _stamp(result.path)
-        digest = _digest(result.path)
-        if stamp is None or digest is None:
+        """Record ``result`` with the stamps the checker took of what it read; a result without
+        them (or with a dependency whose stamp is unknown) is not cached."""
+        if result.stamp is None:
             return
         deps = {}
         for dep in result.deps:
-            dep_path = Path(dep)
-            dep_stamp, dep_digest = _stamp(dep_path), _digest(dep_path)
-            if dep_stamp is None or dep_digest is None:
-                return  # a dependency vanished meanwhile: do not cache
-            deps[dep] = dep_stamp + [dep_digest]
+            recorded = result.dep_stamps.get(dep)
+            if recorded is None:
+                return
+            deps[dep] = list(recorded)
         self.entries[str(result.path)] = {
-            "stamp": stamp + [digest],
+            "stamp": list(result.stamp),
             "deps": deps,
+            "missing": sorted(str(p) for p in result.missing),
             "analysed": result.analysed,
             "findings": [_finding_to_json(f) for f in result.findings],
             "suppressed": [_finding_to_json(f) for f in result.suppressed],
@@ -165,6 +218,7 @@ class Cache:
     def save(self) -> None:
         if not self.dirty:
             return
+        temp = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             tag = self.directory / "CACHEDIR.TAG"
@@ -177,8 +231,39 @@ class Cache:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"format": _FORMAT, "files": self.entries}, handle, separators=(",", ":"))
             os.replace(temp, self.file)
+            temp = None
         except OSError as exc:  # a cache that cannot be written only costs time: warn, go on
             self.save_error = f"cannot write the cache in {self.directory}: {exc.strerror or exc} (the next run starts cold)"
+        finally:
+            if temp is not None:  # interrupted or failed: no half-written file stays behind
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+
+
+def _read_entries(path: Path) -> Dict[str, dict]:
+    """The entries of the cache file at ``path``, read without blocking on a FIFO or device and
+    without reading more than ``_MAX_BYTES``; ``_Corrupt`` when they are not what zlint writes."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise _Corrupt("not a regular file")
+        if status.st_size > _MAX_BYTES:
+            raise _Corrupt("too large")
+        data = handle.read(_MAX_BYTES + 1)
+    if len(data) > _MAX_BYTES:
+        raise _Corrupt("too large")
+    document = json.loads(data.decode("utf-8"))
+    if not isinstance(document, dict):
+        raise _Corrupt("not a JSON object")
+    if document.get("format") != _FORMAT:
+        return {}  # written by another version: rewritten without a word
+    entries = document.get("files")
+    if not isinstance(entries, dict):
+        raise _Corrupt("no table of files")
+    return entries
 
 
 def clean(directory: Path) -> bool:

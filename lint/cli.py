@@ -67,6 +67,8 @@ def _common_options(func):
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: one per CPU)."),
         click.option("--diff", is_flag=True, help="With fixing: print the changes as one unified diff and write nothing."),
+        click.option("--file-timeout", type=click.FloatRange(min=0), default=None, envvar="ZLINT_FILE_TIMEOUT",
+                     help="Seconds one file may take before it is reported as an internal error (default 60; 0: no limit)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -117,7 +119,7 @@ def _validate_cli_selectors(overrides) -> None:
 @click.option("--show-fixes", is_flag=True, help="With --fix: list each fix applied.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when anything was fixed.")
 def check(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version, output_format,
-          output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report, statistics,
+          output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, file_timeout, fix, runtime_report, statistics,
           show_suppressed, write_baseline, baseline, stdin_filename, show_settings, show_files, show_fixes,
           exit_non_zero_on_fix) -> None:
     """Check PATHS (default: the current directory) and report findings. PATHS `-` reads one file
@@ -137,7 +139,8 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
             _fail(f"{', '.join(refused)} cannot be combined with fixing (--fix/--diff): check first, then fix")
         _refuse_fix_only_options(jobs, cache_dir)
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
-                 quiet, unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix)
+                 quiet, unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix,
+                 file_timeout=file_timeout)
         return
     from .runner import StdinSource, check_paths
 
@@ -152,6 +155,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
     try:
         config, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
                                         target_version)
+        _finish_interrupted_fix(config.project_root)
         if stdin is not None and stdin_filename is not None:
             config = settings.for_file(stdin.path)
         if show_settings:
@@ -170,7 +174,8 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
                 sys.exit(EXIT_CLEAN)  # as Ruff: an excluded --stdin-filename is not checked
         cache = None if no_cache else (cache_dir or (lambda group: group.cache_dir))
         output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
-        result = check_paths(targets, config, jobs=jobs, cache_dir=cache, stdin=stdin, settings=settings)
+        result = check_paths(targets, config, jobs=jobs, cache_dir=cache, stdin=stdin, settings=settings,
+                             file_timeout=file_timeout)
         options = {"show_suppressed": show_suppressed}
         if output_format == "sarif" and stdin is None:
             from .report.sarif_fixes import fix_changes
@@ -259,19 +264,21 @@ def _prepare_output(output_file: Path) -> None:
               help="Print only what was fixed (or why nothing could be), not the findings left, and exit 0 for them "
                    "(the pre-commit fix hook: the check hook reports the rest).")
 def fix_command(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version,
-                output_format, output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, show_fixes,
+                output_format, output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, file_timeout, show_fixes,
                 exit_non_zero_on_fix, fix_only) -> None:
     """Rewrite fixable findings in PATHS into forward-argument threading."""
     _refuse_fix_only_options(jobs, cache_dir)
     _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-             unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix, fix_only)
+             unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix, fix_only,
+             file_timeout=file_timeout)
 
 
 def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
              unsafe_fixes, diff, force_exclude=None, target_version=None, show_fixes=False,
-             exit_non_zero_on_fix=False, fix_only=False) -> None:
+             exit_non_zero_on_fix=False, fix_only=False, file_timeout=None) -> None:
     from .fix.apply import FixError
     from .fix.run import apply_fixes, plan_fixes, unified_diff
+    from .fix.transaction import TransactionError, fix_lock
     from .runner import check_paths
 
     if any(str(p) == "-" for p in paths):
@@ -282,20 +289,21 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
                                         target_version)
         if output_file is not None:
             _prepare_output(output_file)
-        outcome = plan_fixes(targets, config, unsafe=unsafe_fixes, settings=settings)
-        if diff:
-            text = unified_diff(outcome.edits)
-            sys.stdout.write(text)
-            count = len(outcome.applied) if outcome.edits else 0
-            click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
-            _echo_refused(outcome)
-            sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
-        apply_fixes(outcome)
-        result = check_paths(targets, config, settings=settings) if outcome.edits else outcome.before
+        with fix_lock(config.project_root):  # one fix at a time; an interrupted one is finished first
+            outcome = plan_fixes(targets, config, unsafe=unsafe_fixes, settings=settings, file_timeout=file_timeout)
+            if diff:
+                text = unified_diff(outcome.edits)
+                sys.stdout.write(text)
+                count = len(outcome.applied) if outcome.edits else 0
+                click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+                _echo_refused(outcome)
+                sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
+            apply_fixes(outcome, config.project_root)
+        result = check_paths(targets, config, settings=settings, file_timeout=file_timeout) if outcome.edits else outcome.before
     except ConfigError as exc:
         _fail(str(exc))
         return
-    except FixError as exc:
+    except (FixError, TransactionError) as exc:
         _fail(str(exc))
         return
     fixed = len(outcome.applied) if outcome.edits else 0
@@ -324,6 +332,18 @@ def _echo_refused(outcome) -> None:
     """Each finding the fix left as it was, and why."""
     for finding, why in outcome.refused:
         click.echo(f"Not fixed: {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code}: {why}", err=True)
+
+
+def _finish_interrupted_fix(root: Path) -> None:
+    """A fix killed between its renames left a journal: finish (or undo) it before checking."""
+    from .fix.transaction import JOURNAL, TransactionError, fix_lock
+
+    if (root / JOURNAL).exists():
+        try:
+            with fix_lock(root, wait=60.0):
+                pass
+        except (OSError, TransactionError) as exc:
+            click.echo(f"warning: an interrupted fix could not be finished: {exc}", err=True)
 
 
 def _display_stdin_name(stdin_filename: Optional[Path]) -> str:
@@ -443,15 +463,34 @@ def server_command() -> None:
     serve()
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C. Not a KeyboardInterrupt, which click turns into "Aborted!" and exit 1."""
+
+
+def _on_sigint(signum, frame) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+    raise _Interrupted()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    import signal
+
+    from .pool import WorkerStartupError
+
     # zlint builds many syntax trees that hold no reference cycles worth collecting; the cyclic
     # collector would re-scan them over and over (it doubled the time of a large run).
     gc.disable()
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="zlint", standalone_mode=True)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
         click.echo("zlint: interrupted", err=True)
         sys.exit(130)
+    except WorkerStartupError as exc:
+        _fail(f"a worker process could not start: {exc}")
     except SystemExit:
         raise
     except Exception as exc:  # last line of defence: no tracebacks for users

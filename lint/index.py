@@ -115,6 +115,11 @@ class _Walk:
         self.active: Set[Tuple[Path, str]] = set()
 
 
+def _earlier(candidates: Tuple[Path, ...], found: Path) -> int:
+    """How many candidates come before ``found`` in lookup order (those would win if they appeared)."""
+    return candidates.index(found) if found in candidates else 0
+
+
 class ProjectIndex:
     def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False):
         self.whole_modules = whole_modules  # zlint fix rewrites files: it needs whole-file trees
@@ -129,6 +134,8 @@ class ProjectIndex:
         self._analyses: Dict[ClassSummary, object] = {}
         # Which files name resolution in each file looked into; used for cache invalidation.
         self.edges: Dict[Path, Set[Path]] = {}
+        # Paths each file's lookups found nothing at: a new file there must invalidate it.
+        self.missing: Dict[Path, Set[Path]] = {}
         self.loaded_paths: Set[Path] = set()
 
     # -- loading ---------------------------------------------------------------------------
@@ -185,18 +192,22 @@ class ProjectIndex:
         package under any root (``near``'s own root first), else a namespace package folder."""
         near_root = near.root if near is not None else None
         rel = Path(*name.split("."))
+        probed: List[Path] = []  # paths that would change this lookup if they appeared
         for root in self.roots.search_order(near_root):
             key = (root, name)
+            candidates = (root / rel / "__init__.py", root / rel.with_suffix(".py"),
+                          root / rel / "__init__.pyi", root / rel.with_suffix(".pyi"))
             if key not in self._by_name:
                 self._by_name[key] = None
-                for candidate in (root / rel / "__init__.py", root / rel.with_suffix(".py"),
-                                  root / rel / "__init__.pyi", root / rel.with_suffix(".pyi")):
+                for candidate in candidates:
                     if candidate.is_file():
                         self._by_name[key] = self.load(candidate)
                         break
             found = self._by_name[key]
             if found is not None:
+                self._record_missing(near, probed + list(candidates[:_earlier(candidates, found.path)]))
                 return self._touch(near, found)
+            probed.extend(candidates)
         # PEP 420: a folder without __init__.py is a package only when no regular one exists.
         key_ns = f"{near_root}|{name}"
         if key_ns not in self._namespaces:
@@ -205,7 +216,29 @@ class ProjectIndex:
                 if (root / rel).is_dir():
                     self._namespaces[key_ns] = namespace_summary((root / rel).resolve(), name, root)
                     break
-        return self._namespaces[key_ns]
+        found_ns = self._namespaces[key_ns]
+        top = rel.parts[0]
+        if found_ns is not None or any((root / top).exists() or (root / f"{top}.py").exists()
+                                       for root in self.roots.search_order(near_root)):
+            # Only names the project has a package for: a new file could make them resolve.
+            # (An installed package's name, `torch`, is not watched for a shadowing file.)
+            if found_ns is None:
+                probed.extend(root / rel for root in self.roots.search_order(near_root))
+            self._record_missing(near, probed)
+        return found_ns
+
+    def _record_missing(self, near: Optional[ModuleSummary], paths: List[Path]) -> None:
+        if near is not None and paths and not near.is_namespace:
+            self.missing.setdefault(near.path, set()).update(paths)
+
+    def missing_paths(self, path: Path) -> Set[Path]:
+        """Paths whose appearance would change what resolving names from ``path`` found: those of
+        ``path`` and of every file it looked into (a new module there would be found first)."""
+        path = path.resolve()
+        found: Set[Path] = set(self.missing.get(path, ()))
+        for dep in self.dependencies(path):
+            found |= self.missing.get(dep, set())
+        return found
 
     def _touch(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
         if near is not None and near is not found and not found.is_namespace and not near.is_namespace:

@@ -4,8 +4,10 @@ only when a file needs the full concrete tree."""
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,13 @@ from typing import Optional, Tuple
 from .source import SourceError, SourceFile, read_source
 
 _NATIVE_LOCATION = re.compile(r"error at (\d+):(\d+)")
+
+# How deeply nested a file may be and still be analysed. LibCST's native parser slows down
+# quadratically past a thousand levels, returns bogus syntax errors for a few thousand adjacent
+# string literals and overflows its stack past about six thousand, and the rules walk trees
+# recursively: files nested deeper than this get one ZL000 "too deeply nested" finding instead.
+MAX_NESTING = 1200
+TOO_DEEP = "too deeply nested: not analysed"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class ParsedFile:
     _cst: Optional[object] = field(default=None, repr=False)
     cst_failure: Optional[ParseFailure] = None
     _cst_tried: bool = field(default=False, repr=False)
+    _depth_checked: bool = field(default=False, repr=False)
 
     @property
     def module(self):
@@ -38,7 +48,11 @@ class ParsedFile:
         if not self._cst_tried:
             self._cst_tried = True
             if self.source is not None and self.failure is None:
+                check_nesting(self)  # never hand LibCST's native parser a tree it cannot take
+            if self.source is not None and self.failure is None:
                 self._cst, self.cst_failure = _parse_cst(self.source)
+            elif self.failure is not None:
+                self.cst_failure = self.failure
         return self._cst
 
 
@@ -92,7 +106,10 @@ def _parse_newer(source: SourceFile, err: SyntaxError) -> ParsedFile:
     return ParsedFile(source, None, ParseFailure(message, err.lineno or 1, err.offset or 1))
 
 
-def parse_source(source: SourceFile) -> ParsedFile:
+def parse_source(source: SourceFile, check_depth: bool = True) -> ParsedFile:
+    """Parse with ``ast``; ``check_depth`` turns a tree nested deeper than ``MAX_NESTING`` into a
+    failure now (off: ``check_nesting`` runs before anything walks the tree deeply, at the latest
+    before LibCST parses it)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not ours to report
@@ -104,8 +121,80 @@ def parse_source(source: SourceFile) -> ParsedFile:
     except (ValueError, TypeError) as exc:  # NUL bytes and the like
         return ParsedFile(source, None, ParseFailure(f"cannot parse: {exc}"))
     except (RecursionError, MemoryError):
-        return ParsedFile(source, None, ParseFailure("syntax too deeply nested to parse"))
+        return ParsedFile(source, None, ParseFailure(f"{TOO_DEEP} (more than {MAX_NESTING} levels)"))
+    if check_depth:
+        return check_nesting(ParsedFile(source, tree))
     return ParsedFile(source, tree)
+
+
+def check_nesting(parsed: ParsedFile) -> ParsedFile:
+    """Turn ``parsed`` (in place, so that whoever holds it sees the same) into a failure when its
+    tree is too deeply nested to analyse; measured once."""
+    if parsed.tree is None or parsed.failure is not None or parsed._depth_checked:
+        return parsed
+    parsed._depth_checked = True
+    text = parsed.source.text if parsed.source is not None else ""
+    if nesting_depth(parsed.tree, text) > MAX_NESTING:
+        parsed.tree = None
+        parsed.failure = ParseFailure(f"{TOO_DEEP} (more than {MAX_NESTING} levels)")
+    return parsed
+
+
+def nesting_depth(tree: ast.AST, text: str = "", limit: int = MAX_NESTING) -> int:
+    """The depth of ``tree`` (without recursion), where adjacent string literals count one level
+    each, as LibCST nests them; stops counting once past ``limit``."""
+    best = 0
+    stack = [(tree, 1)]
+    pop, push = stack.pop, stack.append
+    node_type, lines = ast.AST, None
+    while stack:
+        node, depth = pop()
+        if depth > best:
+            best = depth
+            if best > limit:
+                return best
+        if (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))) or isinstance(node, ast.JoinedStr):
+            if node.end_lineno != node.lineno or (node.end_col_offset or 0) - node.col_offset > 2 * (limit - depth):
+                if lines is None:
+                    lines = text.splitlines(keepends=True)
+                parts = _string_parts(node, lines)
+                if depth + parts > best:
+                    best = depth + parts
+                    if best > limit:
+                        return best
+            if isinstance(node, ast.JoinedStr):  # the expressions inside an f-string
+                for item in node.values:
+                    if isinstance(item, ast.FormattedValue):
+                        push((item, depth + 1))
+            continue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                push((value, depth + 1))
+            elif type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, depth + 1))
+    return best
+
+
+def _string_parts(node: ast.AST, lines) -> int:
+    """How many string literals stand next to each other in ``node``'s source."""
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    if first >= len(lines):
+        return 1
+    chunk = [line.encode("utf-8") for line in lines[first:last + 1]]
+    chunk[-1] = chunk[-1][: node.end_col_offset]
+    chunk[0] = chunk[0][node.col_offset:]
+    segment = b"".join(chunk).decode("utf-8", errors="replace")
+    count = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("(" + segment + ")").readline):
+            if token.type == tokenize.STRING:
+                count += 1
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return 1
+    return max(count, 1)
 
 
 def parse_path(path: Path) -> ParsedFile:

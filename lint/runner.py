@@ -10,11 +10,13 @@ unchanged tree be checked without parsing anything.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Type
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
 
 from .config import Config
 from .findings import Finding, Position
@@ -37,6 +39,13 @@ class FileResult:
     deps: List[str] = field(default_factory=list)
     analysed: bool = False  # passed the pre-filter and went through the rules
     source_text: Optional[str] = None  # the text the rules read, kept when there are findings
+    # What the cache records (filled when it is on): the stamp of the bytes that were analysed,
+    # [mtime_ns, size, sha256, taken_ns], and the same for each dependency as it was read.
+    stamp: Optional[list] = None
+    dep_stamps: Dict[str, Optional[list]] = field(default_factory=dict)
+    # Paths whose appearance would change this result (an import that found nothing there, a
+    # module that a new file would shadow): the cache re-checks the file when any one exists.
+    missing: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,13 +87,23 @@ def import_roots(config: Config):
     return ImportRoots(config.project_root, config.src)
 
 
+class FileTimeout(BaseException):
+    """A file took longer than the per-file time limit (checks run in this process). Not an
+    ``Exception``: no handler meant for a bad input may swallow it."""
+
+
+_RECURSION_LIMIT = 10000  # the same in this process and in workers: the same answers in both
+
+
 class FileChecker:
     """Checks files one at a time against one lazy project index (one per process)."""
 
     def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True,
-                 roots=None):
+                 roots=None, stamps: bool = False, on_step: Optional[Callable[[str], None]] = None):
         from .index import ProjectIndex
 
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:
+            sys.setrecursionlimit(_RECURSION_LIMIT)
         self.config = config
         self.rule_classes = rule_classes
         self.codes = codes
@@ -92,17 +111,28 @@ class FileChecker:
         self.index = ProjectIndex(roots if roots is not None else import_roots(config), whole_modules=keep_plans)
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
+        self.stamps = stamps  # record what was read, for the cache
+        self.on_step = on_step
+        self.step = "start-up"
+
+    def _step(self, name: str) -> None:
+        self.step = name
+        if self.on_step is not None:
+            self.on_step(name)
 
     def check(self, path: Path, data: Optional[bytes] = None, shown: Optional[str] = None) -> FileResult:
         """Check one file; ``data`` stands in for its content on disk (standard input)."""
         from .parsing import ParseFailure, parse_source
-        from .prefilter import candidate_classes, quick_reject
+        from .prefilter import quick_reject
         from .source import SourceError, SourceFile, decode, read_source
 
         result = FileResult(Path(os.path.abspath(path)))
         shown = shown or display_path(path)
+        self._step("reading")
         active = self.codes - self.per_file.ignored_codes(path)
         parsed = self.index.cached(path) if data is None else None
+        if parsed is not None and parsed.tree is None and parsed.failure is None:
+            parsed = None  # checked already under another name (a link): its tree was freed
         if parsed is None:
             # Files are read outside the index first: most are dropped before anything else.
             try:
@@ -110,30 +140,62 @@ class FileChecker:
             except SourceError as exc:
                 self._parse_error(result, shown, ParseFailure(str(exc)), active)
                 return result
+            self._record_stamp(result, source)
             rejected = self.prefilter and quick_reject(source.data)
             if rejected and PARSE_ERROR_CODE not in active:
                 return result
-            parsed = parse_source(source)
+            self._step("parsing")
+            parsed = parse_source(source, check_depth=False)  # measured below, only if analysed
             if parsed.failure is None and rejected:
                 return result
             self.index.adopt(path, parsed)
+        else:  # parsed by the index, which measured its nesting
+            self._record_stamp(result, parsed.source)
         if parsed.failure is not None:
             self._parse_error(result, shown, parsed.failure, active, parsed.source)
             return result
         rule_codes = active - {PARSE_ERROR_CODE}
+        try:
+            return self._analyse(path, shown, parsed, active, rule_codes, result)
+        except RecursionError:
+            # Past what the nesting measure caught (it errs on the deep side): the same answer in
+            # every mode, since the recursion limit is the same everywhere.
+            from .parsing import TOO_DEEP
+
+            fresh = FileResult(result.path, stamp=result.stamp)
+            self._parse_error(fresh, shown, ParseFailure(TOO_DEEP), active | {PARSE_ERROR_CODE})
+            self.index.forget_tree(path)
+            return fresh
+
+    def _analyse(self, path, shown, parsed, active, rule_codes, result: FileResult) -> FileResult:
+        from .parsing import check_nesting
+        from .prefilter import candidate_classes
+
         summary = None
         candidates: Optional[Set[str]] = set()
         if rule_codes:
-            try:
-                candidates = candidate_classes(parsed.tree, rule_codes) if self.prefilter else None
-            except RecursionError:
-                candidates = None  # too deep for the pre-filter: analyse every class
+            self._step("pre-filter")
+            candidates = candidate_classes(parsed.tree, rule_codes) if self.prefilter else None
+        if candidates is None or candidates:
+            # Measured only here, for the few files analysed further (it costs a third of a parse).
+            self._step("measuring nesting")
+            if check_nesting(parsed).failure is not None:
+                self._parse_error(result, shown, parsed.failure, active | {PARSE_ERROR_CODE})
+                return result
         if candidates is None:
+            self._step("loading the module")
             summary = self.index.load(path)
             candidates = set(summary.classes) if summary is not None else set()
         if not candidates:
             self.index.forget_tree(path)
             return result
+        self._step("compiling")
+        failure = _compile_error(parsed)
+        if failure is not None:
+            self._parse_error(result, shown, failure, active)
+            self.index.forget_tree(path)
+            return result
+        self._step("loading the module")
         summary = summary or self.index.load(path)
         unparsable = [name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None]
         if unparsable and parsed.module is None:
@@ -143,9 +205,31 @@ class FileChecker:
         self._run_rules(path, shown, parsed, summary, rule_codes, result, candidates)
         if result.findings or result.suppressed:
             result.source_text = parsed.source.text
+        self._step("recording dependencies")
         result.deps = sorted(str(p) for p in self.index.dependencies(path))
+        result.missing = sorted(str(p) for p in self.index.missing_paths(path))
+        if self.stamps:
+            result.dep_stamps = {dep: self._dep_stamp(Path(dep)) for dep in result.deps}
         self.index.forget_tree(path)
         return result
+
+    def _record_stamp(self, result: FileResult, source) -> None:
+        if self.stamps and source is not None and source.stamp is not None:
+            from .source import digest
+
+            mtime, size, taken = source.stamp
+            result.stamp = [mtime, size, digest(source.data), taken]
+
+    def _dep_stamp(self, path: Path) -> Optional[list]:
+        """The stamp of the dependency as the index read it (None: not known, never cached)."""
+        from .source import digest
+
+        parsed = self.index.cached(path)
+        source = parsed.source if parsed is not None else None
+        if source is None or source.stamp is None:
+            return None
+        mtime, size, taken = source.stamp
+        return [mtime, size, digest(source.data), taken]
 
     @staticmethod
     def _parse_error(result: FileResult, shown: str, failure, active, source=None) -> None:  # noqa: D401
@@ -173,11 +257,11 @@ class FileChecker:
             if rule_class.code not in rule_codes:
                 continue
             rule = rule_class()
+            self._step(rule.code)
             try:
                 found = list(rule.check(ctx))
-            except RecursionError:
-                result.internal_errors.append(InternalError(shown, rule.code, "code too deeply nested to analyse"))
-                continue
+            except (RecursionError, FileTimeout):
+                raise
             except Exception as exc:  # a rule bug must not hide other files' findings
                 last = traceback.extract_tb(exc.__traceback__)[-1]
                 where = f"{Path(last.filename).name}:{last.lineno}"
@@ -194,27 +278,70 @@ class FileChecker:
                     result.findings.append(finding)
 
 
+def _compile_error(parsed):
+    """Errors Python reports only when it compiles (``return`` or ``yield`` outside a function,
+    ``break`` outside a loop, ``nonlocal`` at module level, ...). Compiling runs nothing."""
+    import warnings
+
+    from .parsing import ParseFailure
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(parsed.tree, str(parsed.source.path if parsed.source else "<file>"), "exec", dont_inherit=True)
+    except SyntaxError as err:
+        return ParseFailure(f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
+    except (RecursionError, MemoryError, ValueError, TypeError):
+        return None  # the nesting measure and the parser speak for these
+    return None
+
+
 # -- worker processes -------------------------------------------------------------------------
 _WORKER: Optional[FileChecker] = None
 
 
-def _init_worker(config: Config, codes: Set[str], rule_classes, roots) -> None:
+def _init_worker(config: Config, codes: Set[str], rule_classes, stamps: bool, roots, set_step) -> None:
     global _WORKER
     import gc
 
     gc.disable()  # as in the main process: trees are freed by reference counting
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     from .parsing import set_target_version
 
     set_target_version(config.target_version)
-    _WORKER = FileChecker(config, rule_classes, codes, roots=roots)
+    if os.environ.get("ZLINT_TEST_WORKER_START_FAILS"):
+        raise RuntimeError("worker start-up failure requested by ZLINT_TEST_WORKER_START_FAILS")
+    _WORKER = FileChecker(config, rule_classes, codes, roots=roots, stamps=stamps, on_step=set_step)
 
 
 def _check_in_worker(path: Path) -> FileResult:
+    _WORKER._step("reading")
+    _test_fault(path)
     try:
         return _WORKER.check(path)
     except Exception as exc:  # keep one bad file from taking the run down
-        return FileResult(Path(os.path.abspath(path)), internal_errors=[InternalError(display_path(path), "zlint", f"{type(exc).__name__}: {exc}")])
+        return FileResult(Path(os.path.abspath(path)), internal_errors=[InternalError(display_path(path), _WORKER.step, f"{type(exc).__name__}: {exc}")])
+
+
+def _test_fault(path: Path) -> None:
+    """Tests only: ``ZLINT_TEST_WORKER_FAULT=name:crash|exit|hang`` makes the worker that checks
+    the file called ``name`` die (as a native crash would), exit, or never finish (writing its
+    process id to ``ZLINT_TEST_HANG_PIDFILE`` when that is set)."""
+    fault = os.environ.get("ZLINT_TEST_WORKER_FAULT")
+    if not fault:
+        return
+    name, _, kind = fault.partition(":")
+    if path.name != name:
+        return
+    if kind == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif kind == "exit":
+        os._exit(3)
+    elif kind == "hang":
+        marker = os.environ.get("ZLINT_TEST_HANG_PIDFILE")
+        if marker:  # tells the test which process to kill
+            Path(marker).write_text(str(os.getpid()))
+        while True:
+            time.sleep(1)
 
 
 def default_jobs() -> int:
@@ -222,18 +349,68 @@ def default_jobs() -> int:
 
 
 def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_classes, jobs: int, progress,
-                  roots) -> List[FileResult]:
-    import multiprocessing
+                  stamps: bool, timeout: Optional[float], roots) -> List[FileResult]:
+    from .pool import Lost, run_pool
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    chunk = max(1, min(64, len(files) // (jobs * 8) or 1))
+    outcomes = run_pool(files, jobs, _init_worker, (config, codes, rule_classes, stamps, roots), _check_in_worker, timeout,
+                        progress)
     results: List[FileResult] = []
-    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes, rule_classes, roots)) as pool:
-        for result in pool.imap(_check_in_worker, files, chunksize=chunk):
-            results.append(result)
-            progress(len(results))
+    for outcome in outcomes:
+        if isinstance(outcome, Lost):
+            path = outcome.item
+            message = f"{outcome.reason} (the per-file time limit, --file-timeout)" if outcome.timed_out \
+                else f"worker process {outcome.reason}"
+            outcome = FileResult(Path(os.path.abspath(path)),
+                                 internal_errors=[InternalError(display_path(path), outcome.step, message)])
+        results.append(outcome)
     return results
+
+
+def _expire(signum, frame):
+    raise FileTimeout()
+
+
+def _timer_usable(timeout: Optional[float]) -> bool:
+    import threading
+
+    return bool(timeout) and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _check_all_here(make: Callable[[], FileChecker], pending: Sequence[Path], timeout: Optional[float], keep_plans: bool,
+                    meter) -> Tuple[List[FileResult], object]:
+    """Check ``pending`` in this process; the results and the project index they used."""
+    checker = make()
+    fresh: List[FileResult] = []
+    timeout = timeout if _timer_usable(timeout) else None
+    previous = signal.signal(signal.SIGALRM, _expire) if timeout else None
+    try:
+        for done, path in enumerate(pending, start=1):
+            try:
+                fresh.append(_check_here(checker, path, timeout))
+            except FileTimeout:
+                message = f"took longer than {timeout:g} s (the per-file time limit, --file-timeout)"
+                fresh.append(FileResult(Path(os.path.abspath(path)),
+                                        internal_errors=[InternalError(display_path(path), checker.step, message)]))
+                if not keep_plans:  # what the index held half-built goes with it
+                    checker = make()
+            meter(done)
+    finally:
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return fresh, checker.index
+
+
+def _check_here(checker: FileChecker, path: Path, timeout: Optional[float]) -> FileResult:
+    """One file in this process, under the time limit where a timer signal can enforce it (the
+    caller has installed ``_expire`` for SIGALRM)."""
+    if not timeout:
+        return checker.check(path)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return checker.check(path)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 class _Progress:
@@ -276,6 +453,9 @@ def _check_stdin(stdin: StdinSource, config: Config, rule_classes, codes: Set[st
     return result
 
 
+DEFAULT_FILE_TIMEOUT = 60.0
+
+
 def check_paths(
     paths: Sequence[Path],
     config: Config,
@@ -286,11 +466,13 @@ def check_paths(
     progress: bool = True,
     stdin: Optional[StdinSource] = None,
     settings=None,
+    file_timeout: Optional[float] = None,
 ) -> RunResult:
     """Check ``paths``. ``jobs`` > 1 uses worker processes; ``cache_dir`` enables the cache (a
     path, or a function of each file's settings); ``keep_plans`` (for ``zlint fix``) runs in this
     process and keeps each finding's fix plan. ``settings`` (a ``Settings``) looks the settings up
-    per file; without it ``config`` applies to every file."""
+    per file; without it ``config`` applies to every file. ``file_timeout`` (seconds; default:
+    the configuration's, else 60; 0: none) limits each file."""
     from .discovery import discover_groups
     from .parsing import set_target_version
     from .settings_files import Settings
@@ -312,7 +494,7 @@ def check_paths(
     for (group_config, files), codes in zip(groups, group_codes):
         set_target_version(group_config.target_version)
         directory = cache_dir(group_config) if callable(cache_dir) else cache_dir
-        part = _check_files(files, group_config, rule_classes, codes, jobs, directory, keep_plans, progress)
+        part = _check_files(files, group_config, rule_classes, codes, jobs, directory, keep_plans, progress, file_timeout)
         result.findings.extend(part.findings)
         result.suppressed.extend(part.suppressed)
         result.internal_errors.extend(part.internal_errors)
@@ -328,8 +510,12 @@ def check_paths(
     return result
 
 
-def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, keep_plans, progress) -> RunResult:
+def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, keep_plans, progress,
+                 file_timeout: Optional[float] = None) -> RunResult:
     result = RunResult(files_checked=len(files))
+    if file_timeout is None:
+        file_timeout = getattr(config, "file_timeout", None)
+    timeout = DEFAULT_FILE_TIMEOUT if file_timeout is None else (float(file_timeout) or None)
     cache = None
     pending: List[Path] = list(files)
     per_file: List[FileResult] = []
@@ -345,21 +531,19 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
             else:
                 per_file.append(hit)
         result.files_from_cache = len(files) - len(pending)
+        result.warnings.extend(cache.warnings)
 
     jobs = jobs if jobs is not None else default_jobs()
     roots = import_roots(config)
+    stamps = cache is not None
     meter = _Progress(len(pending), progress)
     if not pending:
         fresh = []
     elif keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
-        checker = FileChecker(config, rule_classes, codes, keep_plans=keep_plans, roots=roots)
-        fresh = []
-        for done, path in enumerate(pending, start=1):
-            fresh.append(checker.check(path))
-            meter(done)
-        result.index = checker.index
+        make = lambda: FileChecker(config, rule_classes, codes, keep_plans=keep_plans, stamps=stamps, roots=roots)  # noqa: E731
+        fresh, result.index = _check_all_here(make, pending, timeout, keep_plans, meter)
     else:
-        fresh = _run_parallel(pending, config, codes, rule_classes, jobs, meter, roots)
+        fresh = _run_parallel(pending, config, codes, rule_classes, jobs, meter, stamps, timeout, roots)
     meter.close()
     per_file.extend(fresh)
 
@@ -368,7 +552,7 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
             if not item.internal_errors:
                 cache.store(item)
         cache.save()
-        if cache.dirty and getattr(cache, "save_error", None):
+        if cache.dirty and cache.save_error and not cache.warnings:  # one warning about the cache
             result.warnings.append(cache.save_error)
 
     for item in per_file:

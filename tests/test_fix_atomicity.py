@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,107 @@ def test_read_only_target_is_refused_and_nothing_is_written(tmp_path, monkeypatc
             apply_fixes(outcome)
     assert _files(work) == before
     assert not list(work.rglob("*.zlint-tmp"))
+
+
+def _leftovers(root: Path):
+    return sorted(p.name for p in root.rglob("*") if p.name.endswith(".zlint-tmp") or p.name.startswith(".zlint-fix"))
+
+
+def _expected_after_interruption(work: Path):
+    """One more ``zlint fix`` after an interruption: the tree of the uninterrupted fix, nothing else."""
+    rerun = _fix(work)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert _files(work) == _files(CASE / "after")
+    assert _leftovers(work) == []
+
+
+def test_sigkill_at_every_write_point_of_the_transaction(tmp_path):
+    """ZLINT_TEST_KILL_AT=k kills the fix at its k-th write (journal, temporary file, sync,
+    rename, journal removal); k runs up to the first fix that is not killed."""
+    before = _files(CASE / "before")
+    killed = 0
+    for point in range(1, 60):
+        work = tmp_path / f"k{point}"
+        shutil.copytree(CASE / "before", work)
+        proc = _fix(work, ZLINT_TEST_KILL_AT=str(point))
+        if proc.returncode == 0:
+            assert _files(work) == _files(CASE / "after")
+            break
+        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        killed += 1
+        for name, data in _files(work).items():
+            assert data in (before[name], _files(CASE / "after")[name])
+        _expected_after_interruption(work)
+    assert killed >= 10  # journal twice, three files staged, three renamed, the journal removed
+
+
+def test_sigkill_at_random_moments(tmp_path):
+    import random
+
+    rng = random.Random(21)
+    started = time.monotonic()
+    shutil.copytree(CASE / "before", tmp_path / "probe")
+    _fix(tmp_path / "probe")
+    whole = time.monotonic() - started
+    for run in range(6):
+        work = tmp_path / f"r{run}"
+        shutil.copytree(CASE / "before", work)
+        proc = subprocess.Popen([sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=work,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.0) * whole)
+        proc.kill()
+        proc.wait()
+        _expected_after_interruption(work)
+
+
+def test_two_fixes_at_once_on_one_tree(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(CASE / "before", work)
+    procs = [subprocess.Popen([sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=work,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, out + err
+        assert "Traceback" not in err
+    assert _files(work) == _files(CASE / "after")
+    assert _leftovers(work) == []
+
+
+def test_owner_group_and_mode_are_kept(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(CASE / "before", work)
+    targets = [p for p in work.rglob("*.py") if p.read_bytes() != _files(CASE / "after")[p.relative_to(work).as_posix()]]
+    assert targets
+    owner = (4321, 4321) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    for path in targets:
+        path.chmod(0o640)
+        if os.geteuid() == 0:
+            os.chown(path, *owner)
+    proc = _fix(work)
+    assert proc.returncode == 0, proc.stderr
+    for path in targets:
+        status = path.stat()
+        assert (status.st_mode & 0o7777, status.st_uid, status.st_gid) == (0o640, *owner)
+    assert _files(work) == _files(CASE / "after")
+
+
+def test_read_only_file_is_refused_for_every_user(tmp_path):
+    """Checked on the mode bits, so also when the suite runs as root."""
+    work = tmp_path / "work"
+    shutil.copytree(CASE / "before", work)
+    (work / "pkg" / "block.py").chmod(0o444)
+    before = _files(work)
+    proc = _fix(work)
+    assert proc.returncode == 2
+    assert "block.py is not writable; no file was changed" in proc.stderr
+    assert _files(work) == before and _leftovers(work) == []
+
+
+def test_check_finishes_an_interrupted_fix_first(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(CASE / "before", work)
+    assert _fix(work, ZLINT_TEST_KILL_AFTER_WRITES="1").returncode == -signal.SIGKILL
+    proc = subprocess.run([sys.executable, "-m", "zlint", "check", "--no-cache", "."], cwd=work,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _files(work) == _files(CASE / "after") and _leftovers(work) == []

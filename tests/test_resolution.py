@@ -288,3 +288,41 @@ def test_clean_tree_still_passes(tmp_path):
     result = run_cli(["check", "--no-cache", "."], tmp_path)
     assert result.exit_code == 0 and "All checks passed!" in result.output
     assert ast.parse((tmp_path / "ok.py").read_text())
+
+
+def test_a_new_file_that_an_import_looked_for_invalidates_the_cached_importer(tmp_path):
+    """The cache records where lookups found nothing: creating the module there re-checks the
+    importer (it is not served from the cache with its old, unresolved chain)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.zlint]\n")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "model.py").write_text(
+        "import torch.nn as nn\n"
+        "from pkg.attn import Attention\n\n\n"
+        "class Model(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.attn = Attention()\n\n"
+        "    def forward(self, x, flag):\n"
+        "        self.attn.inner.flag = flag\n"
+        "        return self.attn(x)\n"
+    )
+    cache = ["--cache-dir", str(tmp_path / "cache"), "."]
+    before = _findings(cache, tmp_path)
+    assert before and not before[0][7][-1][2]  # `.inner` is not resolved: pkg/attn.py is missing
+    (pkg / "attn.py").write_text(
+        "import torch.nn as nn\n\n\n"
+        "class Inner(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return x\n\n\n"
+        "class Attention(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.inner = Inner()\n\n"
+        "    def forward(self, x):\n"
+        "        return self.inner(x)\n"
+    )
+    after = [f for f in _findings(cache, tmp_path) if f[0].endswith("model.py")]
+    assert after == [f for f in _findings(["--no-cache", "."], tmp_path) if f[0].endswith("model.py")]
+    assert after[0][7][-1] == (".inner", "Inner", True)

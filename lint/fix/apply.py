@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import signal
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -348,55 +345,17 @@ def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path
     return edits
 
 
-def write_all(edits: Sequence[FileEdit]) -> None:
-    """Write every edit or none: check that no file changed since it was read, write each new
-    content to a temporary file in the same folder, then rename them over the originals."""
-    staged = []
+def write_all(edits: Sequence[FileEdit], root: Optional[Path] = None) -> None:
+    """Write every edit or none, as one transaction (see ``transaction``): under the project's fix
+    lock, with a journal that lets the next run finish or undo a fix that was interrupted, each
+    file keeping its owner, group and mode; read-only files are refused."""
+    from .transaction import TransactionError, write_transaction
+
+    if not edits:
+        return
+    if root is None:
+        root = Path(os.path.commonpath([str(edit.path.parent) for edit in edits]))
     try:
-        for edit in edits:
-            try:
-                current = edit.path.read_bytes()
-            except OSError as exc:
-                raise FixError(f"cannot read {edit.path}: {exc.strerror or exc}; no file was changed") from None
-            if hashlib.sha256(current).digest() != hashlib.sha256(edit.old).digest():
-                raise FixError(f"{edit.path} changed while the fix was planned; no file was changed")
-            if not os.access(edit.path, os.W_OK) or not os.access(edit.path.parent, os.W_OK):
-                raise FixError(f"{edit.path} is not writable; no file was changed")
-            mode = edit.path.stat().st_mode
-            fd, temp = tempfile.mkstemp(prefix=f".{edit.path.name}.", suffix=".zlint-tmp", dir=edit.path.parent)
-            staged.append((temp, edit.path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(edit.new)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, mode & 0o7777)
-    except BaseException:
-        for temp, _ in staged:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-        raise
-    kill_after = _fault_injection_point()
-    for done, (temp, target) in enumerate(staged):
-        if kill_after == done:
-            os.kill(os.getpid(), signal.SIGKILL)
-        os.replace(temp, target)
-    for edit in edits:
-        _remove_stale_temporaries(edit.path)
-
-
-def _fault_injection_point() -> Optional[int]:
-    """Tests only: ``ZLINT_TEST_KILL_AFTER_WRITES=N`` kills the process after N files were
-    renamed into place, to prove that every file ends up wholly old or wholly new."""
-    value = os.environ.get("ZLINT_TEST_KILL_AFTER_WRITES")
-    return int(value) if value and value.isdigit() else None
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Temporary files left by an interrupted earlier fix of ``path``."""
-    for stale in path.parent.glob(f".{path.name}.*.zlint-tmp"):
-        try:
-            stale.unlink()
-        except OSError:
-            pass
+        write_transaction(root, edits)
+    except TransactionError as exc:
+        raise FixError(str(exc)) from None

@@ -709,8 +709,11 @@ class Planner:
             if module is None:
                 continue
             try:
+                from .. import parsing
+                from ..newer_syntax import compiles
+
                 new = render(plan, module, summary).code
-                compile(new, str(summary.path), "exec", dont_inherit=True)
+                compiles(new.encode("utf-8"), str(summary.path), parsing.target_version())
             except Exception as exc:  # noqa: BLE001 - any failure means the fix is not offered
                 raise Unfixable(f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})")
 

@@ -27,8 +27,9 @@ class FixOutcome:
         return [display_path(edit.path) for edit in self.edits]
 
 
-def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, settings=None) -> FixOutcome:
-    result = check_paths(paths, config, keep_plans=True, settings=settings)
+def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, settings=None,
+               file_timeout=None) -> FixOutcome:
+    result = check_paths(paths, config, keep_plans=True, settings=settings, file_timeout=file_timeout)
     candidates = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
     skipped = sum(1 for f in result.findings if f.fix_applicability == "unsafe" and not unsafe)
     refused: List[Tuple[Finding, str]] = []
@@ -55,8 +56,8 @@ def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, sett
     return FixOutcome(edits, chosen, result, skipped, refused)
 
 
-def apply_fixes(outcome: FixOutcome) -> None:
-    write_all(outcome.edits)
+def apply_fixes(outcome: FixOutcome, root=None) -> None:
+    write_all(outcome.edits, root)
 
 
 def unified_diff(edits: Sequence[FileEdit]) -> str:
