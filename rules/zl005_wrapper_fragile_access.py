@@ -40,6 +40,26 @@ def _modules_between(links, block_links) -> int:
     return sum(1 for link in links[len(block_links):-1] if link_is_module(link))
 
 
+def reads_before_block_calls(ctx):
+    """``(analysis, read, calls)`` for each forward-time read through a submodule, with the calls
+    of a block on the read's chain that run after it in the same function (ZL005 and ZL007)."""
+    from zlint.fix.plan import _after, _is_prefix
+
+    for analysis in ctx.analyses:
+        skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
+        for read in analysis.reads:
+            if id(read.node) in skip or read.value.broadcast:
+                continue
+            calls = [
+                c for c in analysis.calls
+                if c.function is read.function
+                and _is_prefix(c.callee.links, read.value.links)
+                and (c.trail == read.trail or _after(read.trail, c.trail))
+            ]
+            if calls:
+                yield analysis, read, calls
+
+
 class WrapperFragileSubmoduleAccess(Rule):
     """Forward-time read that reaches two or more levels into a block the forward then calls.
 
@@ -80,23 +100,10 @@ class WrapperFragileSubmoduleAccess(Rule):
     severity = "warning"
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
-        from zlint.fix.plan import _after, _is_prefix
-
-        for analysis in ctx.analyses:
-            skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
-            for read in analysis.reads:
-                if id(read.node) in skip or read.value.broadcast:
-                    continue
-                calls = [
-                    c for c in analysis.calls
-                    if c.function is read.function
-                    and _is_prefix(c.callee.links, read.value.links)
-                    and (c.trail == read.trail or _after(read.trail, c.trail))
-                ]
-                # Two or more modules between the block and the attribute read from the last one.
-                deep = [c for c in calls if _modules_between(read.value.links, c.callee.links) >= 2]
-                if not deep:
-                    continue
+        for analysis, read, calls in reads_before_block_calls(ctx):
+            # Two or more modules between the block and the attribute read from the last one.
+            deep = [c for c in calls if _modules_between(read.value.links, c.callee.links) >= 2]
+            if deep:
                 block = ctx.code(deep[0].call.func)
                 text = ctx.code(read.node)
                 message = (

@@ -73,36 +73,24 @@ class BlockAttributeReadInLoop(Rule):
     default_enabled = False
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
-        from zlint.fix.plan import _after, _is_prefix
+        from .zl005_wrapper_fragile_access import reads_before_block_calls
 
-        from .zl005_wrapper_fragile_access import write_related_statements
-
-        for analysis in ctx.analyses:
-            skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
-            for read in analysis.reads:
-                if id(read.node) in skip or read.value.broadcast:
-                    continue
-                calls = [
-                    c for c in analysis.calls
-                    if c.function is read.function
-                    and _is_prefix(c.callee.links, read.value.links)
-                    and (c.trail == read.trail or _after(read.trail, c.trail))
-                    and _block_list_attribute(read, c)
-                ]
-                if not calls:
-                    continue
-                block = ctx.code(calls[0].call.func)
-                text = ctx.code(read.node)
-                attr = read.value.links[-1].expression.lstrip(".")
-                message = (
-                    f"`{analysis.cls.name}.{read.method}` reads `{text}` from block `{block}` of a block list it "
-                    f"iterates and calls; a block cache that wraps the list's elements has no `{attr}`: read it "
-                    f"with `getattr({block}, {attr!r}, default)` or pass the value into the block"
-                )
-                yield ctx.finding(
-                    self, read.node, message, chain=read.value.links, statement=read.statement,
-                    function=read.function, owner=analysis.cls.name,
-                )
+        for analysis, read, calls in reads_before_block_calls(ctx):
+            calls = [c for c in calls if _block_list_attribute(read, c)]
+            if not calls:
+                continue
+            block = ctx.code(calls[0].call.func)
+            text = ctx.code(read.node)
+            attr = read.value.links[-1].expression.lstrip(".")
+            message = (
+                f"`{analysis.cls.name}.{read.method}` reads `{text}` from block `{block}` of a block list it "
+                f"iterates and calls; a block cache that wraps the list's elements has no `{attr}`: read it "
+                f"with `getattr({block}, {attr!r}, default)` or pass the value into the block"
+            )
+            yield ctx.finding(
+                self, read.node, message, chain=read.value.links, statement=read.statement,
+                function=read.function, owner=analysis.cls.name,
+            )
 
     invalid = (
         Invalid(
