@@ -327,6 +327,12 @@ def _precision(true: int, false: int) -> str:
     return f"{100.0 * true / (true + false):5.1f}% ({true}/{true + false})" if true + false else "   n/a"
 
 
+def _internal(run: Run) -> str:
+    """Internal errors as `entries/files` (one file can fail once per rule)."""
+    files = {error.split(": ", 1)[0] for error in run.internal_errors}
+    return f"{len(run.internal_errors)}/{len(files)}" if run.internal_errors else "0"
+
+
 def _short(finding: dict) -> str:
     return f"{finding['path']}:{finding['line']}: {finding['code']} {finding['message']}"
 
@@ -372,8 +378,8 @@ def main() -> int:
         tree = trees[pin.label]
         files, lines = count_source(tree, pin.package)
         out.append(f"\n## {pin.distribution} {pin.version}  ({files} files, {lines} lines)\n")
-        out.append(f"| mode    | wall (s) | checked | {' | '.join(RULES)} | internal | new | gone | precision")
-        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in RULES)}|---------:|----:|-----:|----------")
+        out.append(f"| mode    | wall (s) | checked | {' | '.join(RULES)} | internal errors/files | new | gone | precision")
+        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in RULES)}|----------------------:|----:|-----:|----------")
         results[pin.label] = {}
         for mode, extra in MODES:
             run = run_zlint(tree, extra)
@@ -382,7 +388,7 @@ def main() -> int:
             added, gone = diff(run.findings, snapshot.get(pin.label, {}).get(mode, []))
             labels = Counter(triage.get(key_of(f), {}).get("label", "") for f in run.findings)
             out.append(f"| {mode:<7} | {run.wall:8.1f} | {run.files_checked:7d} | "
-                       f"{' | '.join(f'{per_rule[r]:5d}' for r in RULES)} | {len(run.internal_errors):8d} | "
+                       f"{' | '.join(f'{per_rule[r]:5d}' for r in RULES)} | {_internal(run):>21} | "
                        f"{len(added):3d} | {len(gone):4d} | {_precision(labels['true'], labels['false'])}")
             if run.failure:
                 failures.append(f"{pin.label} {mode}: {run.failure}")
