@@ -163,13 +163,12 @@ def find_config_file(start: Path) -> Optional[Path]:
 
 
 def find_project_root(start: Path) -> Path:
-    current = start.resolve()
-    if current.is_file():
-        current = current.parent
-    for directory in (current, *current.parents):
-        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
-            return directory
-    return current
+    """The folder of the nearest pyproject.toml, setup.cfg or .git above ``start``; without one,
+    the parent of the top-level package holding ``start`` (never the working directory)."""
+    from .roots import default_project_root
+    from .roots import find_project_root as nearest_marker
+
+    return nearest_marker(start) or default_project_root(start)
 
 
 def resolve_config(paths: Sequence[Path], explicit: Optional[Path] = None) -> Config:

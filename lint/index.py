@@ -23,8 +23,9 @@ from .cst_util import (
     self_method_calls,
     string_literal,
 )
-from .modules import ClassSummary, ModuleSummary, summarise
+from .modules import ClassSummary, ModuleSummary, exported_names, namespace_summary, summarise
 from .parsing import ParsedFile, parse_path, parse_source
+from .roots import ImportRoots
 from .types import ContainerType, ModuleType, SubType
 
 TORCH_CONTAINERS = {
@@ -96,14 +97,33 @@ class SubmoduleAttr:
     node: cst.CSTNode
 
 
+class _Walk:
+    """One name resolution: its step budget and the (module, name) pairs it is inside of.
+
+    Every walk is bounded: a cycle (``from . import x`` resolved through itself, two modules
+    importing each other's names) or a chain longer than the budget ends in an ``Unresolved``
+    with its reason, never in ``RecursionError``. A fresh walk starts at each ``resolve`` call and
+    nothing it decides under its budget is cached, so the answer never depends on what was
+    resolved before.
+    """
+
+    LIMIT = 200
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.active: Set[Tuple[Path, str]] = set()
+
+
 class ProjectIndex:
-    def __init__(self, search_roots: Sequence[Path] = (), whole_modules: bool = False):
+    def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False):
         self.whole_modules = whole_modules  # zlint fix rewrites files: it needs whole-file trees
-        self.search_roots: List[Path] = [Path(r).resolve() for r in search_roots]
+        self.roots = roots if roots is not None else ImportRoots(Path.cwd())
         self._parsed: Dict[Path, ParsedFile] = {}
         self._summaries: Dict[Path, Optional[ModuleSummary]] = {}
         self._by_name: Dict[Tuple[Path, str], Optional[ModuleSummary]] = {}
+        self._namespaces: Dict[str, Optional[ModuleSummary]] = {}
         self._module_class: Dict[ClassSummary, bool] = {}
+        self._bases: Dict[ClassSummary, Tuple[List[Symbol], List[ClassSummary]]] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
         self._analyses: Dict[ClassSummary, object] = {}
         # Which files name resolution in each file looked into; used for cache invalidation.
@@ -150,42 +170,44 @@ class ProjectIndex:
         if tree is None and parsed.failure is None and parsed.source is not None:
             tree = parse_source(parsed.source).tree
         text = lambda: parsed.source.text if parsed.source is not None else None  # noqa: E731
-        summary = summarise(path, tree, lambda: parsed.module, text, self.whole_modules) if tree is not None else None
+        summary = (
+            summarise(path, tree, lambda: parsed.module, text, self.whole_modules, roots=self.roots)
+            if tree is not None else None
+        )
         self._summaries[path] = summary
         if summary is not None:
             self._by_name.setdefault((summary.root, summary.name), summary)
-            if summary.root not in self.search_roots:
-                self.search_roots.append(summary.root)
         return summary
 
     def find_module(self, name: str, near: Optional[ModuleSummary] = None) -> Optional[ModuleSummary]:
-        """The module ``name`` as seen from ``near``: first under ``near``'s own import root (so
-        two trees that both have a ``pkg`` package each resolve to their own), then under the
-        project's search roots."""
-        roots: List[Path] = []
-        if near is not None:
-            roots.append(near.root)
-        roots.extend(self.search_roots)
+        """The module ``name`` as an absolute import in ``near`` finds it: a regular module or
+        package under any root (``near``'s own root first), else a namespace package folder."""
+        near_root = near.root if near is not None else None
         rel = Path(*name.split("."))
-        seen = set()
-        for root in roots:
-            if root in seen:
-                continue
-            seen.add(root)
+        for root in self.roots.search_order(near_root):
             key = (root, name)
             if key not in self._by_name:
                 self._by_name[key] = None
-                for candidate in (root / rel.with_suffix(".py"), root / rel / "__init__.py", root / rel.with_suffix(".pyi")):
+                for candidate in (root / rel / "__init__.py", root / rel.with_suffix(".py"),
+                                  root / rel / "__init__.pyi", root / rel.with_suffix(".pyi")):
                     if candidate.is_file():
                         self._by_name[key] = self.load(candidate)
                         break
             found = self._by_name[key]
             if found is not None:
                 return self._touch(near, found)
-        return None
+        # PEP 420: a folder without __init__.py is a package only when no regular one exists.
+        key_ns = f"{near_root}|{name}"
+        if key_ns not in self._namespaces:
+            self._namespaces[key_ns] = None
+            for root in self.roots.search_order(near_root):
+                if (root / rel).is_dir():
+                    self._namespaces[key_ns] = namespace_summary((root / rel).resolve(), name, root)
+                    break
+        return self._namespaces[key_ns]
 
     def _touch(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
-        if near is not None and near is not found:
+        if near is not None and near is not found and not found.is_namespace and not near.is_namespace:
             self.edges.setdefault(near.path, set()).add(found.path)
         return found
 
@@ -203,31 +225,57 @@ class ProjectIndex:
         return seen
 
     # -- name resolution --------------------------------------------------------------------
-    def resolve(self, summary: ModuleSummary, dotted: str, _depth: int = 0) -> Symbol:
-        if _depth > 20:
-            return Unresolved(f"import cycle while resolving `{dotted}`")
+    def resolve(self, summary: ModuleSummary, dotted: str, _walk: Optional[_Walk] = None) -> Symbol:
+        walk = _walk if _walk is not None else _Walk()
         head, _, rest = dotted.partition(".")
-        symbol = self._resolve_local(summary, head, _depth)
+        symbol = self._resolve_local(summary, head, walk)
         for part in rest.split(".") if rest else ():
-            symbol = self._member(symbol, part, _depth)
+            symbol = self._member(symbol, part, walk)
         return symbol
 
-    def _resolve_local(self, summary: ModuleSummary, name: str, depth: int) -> Symbol:
+    def _resolve_local(self, summary: ModuleSummary, name: str, walk: _Walk) -> Symbol:
+        walk.steps += 1
+        if walk.steps > _Walk.LIMIT:
+            return Unresolved(f"`{name}` in {summary.name}: the import chain is longer than {_Walk.LIMIT} steps")
+        key = (summary.path, name)
+        if key in walk.active:
+            return Unresolved(f"import cycle through `{name}` in {summary.name}")
+        walk.active.add(key)
+        try:
+            return self._lookup_local(summary, name, walk)
+        finally:
+            walk.active.discard(key)
+
+    def _lookup_local(self, summary: ModuleSummary, name: str, walk: _Walk) -> Symbol:
         if name in summary.classes:
             return ProjectClass(summary.classes[name])
         if name in summary.function_names:
             return ProjectFunction(name, summary)
         if name in summary.aliases and summary.aliases[name].split(".")[0] != name:
-            return self.resolve(summary, summary.aliases[name], depth + 1)
+            return self.resolve(summary, summary.aliases[name], walk)
         binding = summary.imports.get(name)
         if binding is not None:
             if binding.name is None:
                 return self._module_symbol(binding.module, summary)
-            return self._member(self._module_symbol(binding.module, summary), binding.name, depth)
+            return self._member(self._module_symbol(binding.module, summary), binding.name, walk)
+        starred = self._from_star_imports(summary, name, walk)
+        if starred is not None:
+            return starred
         if name in ("nn", "torch"):
             # Snippets often use `nn.Module` without the import; spell it out.
             return External("torch.nn" if name == "nn" else "torch")
         return Unresolved(f"`{name}` is not defined or imported in {summary.name}")
+
+    def _from_star_imports(self, summary: ModuleSummary, name: str, walk: _Walk) -> Optional[Symbol]:
+        """``name`` bound by a ``from m import *`` of ``summary`` (the last such import wins)."""
+        for module in reversed(summary.star_imports):
+            target = self._module_symbol(module, summary)
+            if isinstance(target, ProjectModule):
+                if not target.summary.is_namespace and name in exported_names(target.summary):
+                    return self._member(target, name, walk)
+            elif isinstance(target, External):
+                return External(f"{target.qualname}.{name}")
+        return None
 
     def _module_symbol(self, module: str, near: ModuleSummary) -> Symbol:
         found = self.find_module(module, near)
@@ -235,14 +283,26 @@ class ProjectIndex:
             return ProjectModule(found)
         return External(module)
 
-    def _member(self, symbol: Symbol, part: str, depth: int) -> Symbol:
+    def _member(self, symbol: Symbol, part: str, walk: _Walk) -> Symbol:
         if isinstance(symbol, ProjectModule):
             summary = symbol.summary
-            if part in summary.classes or part in summary.function_names or part in summary.imports or part in summary.aliases:
-                return self._resolve_local(summary, part, depth + 1)
+            if summary.is_namespace:
+                sub = self.find_module(f"{summary.name}.{part}", summary)
+                # A folder that is not a package of the project may be an installed one's name.
+                return ProjectModule(sub) if sub is not None else External(f"{summary.name}.{part}")
+            binding = summary.imports.get(part)
+            # `from . import x` in a package's __init__ binds its own submodule x.
+            self_import = binding is not None and binding.name == part and binding.module == summary.name
+            if part in summary.classes or part in summary.function_names or part in summary.aliases or (
+                binding is not None and not self_import
+            ):
+                return self._resolve_local(summary, part, walk)
             sub = self.find_module(f"{summary.name}.{part}", summary)
             if sub is not None:
                 return ProjectModule(sub)
+            starred = self._from_star_imports(summary, part, walk)
+            if starred is not None:
+                return starred
             return Unresolved(f"`{part}` is not defined in {summary.name}")
         if isinstance(symbol, External):
             return External(f"{symbol.qualname}.{part}")
@@ -251,57 +311,74 @@ class ProjectIndex:
         return symbol
 
     # -- classes -----------------------------------------------------------------------------
-    def is_module_class(self, cls: ClassSummary, _seen: Optional[Set[int]] = None) -> bool:
+    def _base_symbols(self, cls: ClassSummary) -> Tuple[List[Symbol], List[ClassSummary]]:
+        """Each base of ``cls`` resolved, and those that are project classes (computed once)."""
+        found = self._bases.get(cls)
+        if found is None:
+            symbols = [self.resolve(cls.module, dotted) if dotted else Unresolved("not a name") for dotted in cls.base_names]
+            projects = [sym.cls for sym in symbols if isinstance(sym, ProjectClass) and sym.cls is not cls]
+            found = self._bases[cls] = (symbols, projects)
+        return found
+
+    def _module_evidence(self, cls: ClassSummary) -> bool:
+        """Whether ``cls`` itself shows it is a module: a torch.nn module base, or a base the index
+        cannot see together with a ``forward`` of its own."""
+        unknown_base = False
+        for symbol in self._base_symbols(cls)[0]:
+            if isinstance(symbol, External):
+                if is_torch_module_name(symbol.qualname):
+                    return True
+                if symbol.qualname.split(".")[0] not in _STDLIB and not symbol.qualname.startswith("torch."):
+                    unknown_base = True
+            elif not isinstance(symbol, ProjectClass):
+                unknown_base = True
+        return unknown_base and "forward" in cls.method_names
+
+    def is_module_class(self, cls: ClassSummary) -> bool:
+        """Whether ``cls`` or any class it inherits from shows it is a module. Computed over the
+        whole base graph at once, without recursion, and exact for every class it visits."""
         cached = self._module_class.get(cls)
         if cached is not None:
             return cached
-        seen = _seen if _seen is not None else set()
-        if id(cls) in seen:
-            return False
-        seen.add(id(cls))
-        verdict, unknown_base = False, False
-        for dotted in cls.base_names:
-            if dotted is None:
-                unknown_base = True
+        graph: Dict[ClassSummary, List[ClassSummary]] = {}
+        stack = [cls]
+        while stack:
+            current = stack.pop()
+            if current in graph or current in self._module_class:
                 continue
-            symbol = self.resolve(cls.module, dotted)
-            if isinstance(symbol, ProjectClass):
-                if self.is_module_class(symbol.cls, seen):
-                    verdict = True
-                    break
-            elif isinstance(symbol, External):
-                if is_torch_module_name(symbol.qualname):
-                    verdict = True
-                    break
-                if symbol.qualname.split(".")[0] not in _STDLIB and not symbol.qualname.startswith("torch."):
-                    unknown_base = True
-            else:
-                unknown_base = True
-        if not verdict and unknown_base and "forward" in cls.method_names:
-            # A base the index cannot see, and a forward of its own: treat it as a module.
-            verdict = True
-        self._module_class[cls] = verdict
-        return verdict
+            graph[current] = self._base_symbols(current)[1]
+            stack.extend(graph[current])
+        verdict = {c: self._module_evidence(c) for c in graph}
+        derived: Dict[ClassSummary, List[ClassSummary]] = {}
+        for child, bases in graph.items():
+            for base in bases:
+                derived.setdefault(base, []).append(child)
+        frontier = [c for c in graph if verdict[c]]
+        frontier += [c for c, known in self._module_class.items() if known and c in derived]
+        while frontier:
+            current = frontier.pop()
+            for child in derived.get(current, ()):
+                if child in verdict and not verdict[child]:
+                    verdict[child] = True
+                    frontier.append(child)
+        self._module_class.update(verdict)
+        return verdict[cls]
 
     def project_bases(self, cls: ClassSummary) -> List[ClassSummary]:
-        bases = []
-        for dotted in cls.base_names:
-            if dotted is None:
-                continue
-            symbol = self.resolve(cls.module, dotted)
-            if isinstance(symbol, ProjectClass) and symbol.cls is not cls:
-                bases.append(symbol.cls)
-        return bases
+        return list(self._base_symbols(cls)[1])
 
-    def find_method(self, cls: ClassSummary, name: str, _depth: int = 0) -> Optional[Tuple[ClassSummary, cst.FunctionDef]]:
-        if name in cls.methods:
-            return cls, cls.methods[name]
-        if _depth > 20:
-            return None
-        for base in self.project_bases(cls):
-            found = self.find_method(base, name, _depth + 1)
-            if found is not None:
-                return found
+    def find_method(self, cls: ClassSummary, name: str) -> Optional[Tuple[ClassSummary, cst.FunctionDef]]:
+        """``name`` as Python finds it: on ``cls``, else on its bases in depth-first order."""
+        seen: Set[ClassSummary] = set()
+        stack = [cls]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if name in current.methods:
+                return current, current.methods[name]
+            stack.extend(reversed(self.project_bases(current)))
         return None
 
     def type_of_class_symbol(self, symbol: Symbol, spelled: str) -> Optional[ModuleType]:
@@ -321,16 +398,31 @@ class ProjectIndex:
 
     # -- submodules --------------------------------------------------------------------------
     def submodules(self, cls: ClassSummary) -> Dict[str, SubmoduleAttr]:
+        """``self.<name>`` submodules of ``cls``, its bases' included (nearer classes win).
+        Computed bottom-up without recursion, so long base chains cost no stack."""
         cached = self._submodules.get(cls)
         if cached is not None:
             return cached
-        self._submodules[cls] = {}  # guards recursion through odd hierarchies
-        result: Dict[str, SubmoduleAttr] = {}
-        for base in reversed(self.project_bases(cls)):
-            result.update(self.submodules(base))
-        result.update(_ConstructionScanner(self, cls).scan())
-        self._submodules[cls] = result
-        return result
+        stack: List[Tuple[ClassSummary, bool]] = [(cls, False)]
+        in_progress: Set[ClassSummary] = set()
+        while stack:
+            current, bases_done = stack.pop()
+            if current in self._submodules:
+                continue
+            bases = self.project_bases(current)
+            if not bases_done:
+                if current in in_progress:
+                    continue  # a cycle of bases: Python rejects it; the repeated class adds nothing
+                in_progress.add(current)
+                stack.append((current, True))
+                stack.extend((base, False) for base in bases if base not in self._submodules and base not in in_progress)
+                continue
+            result: Dict[str, SubmoduleAttr] = {}
+            for base in reversed(bases):
+                result.update(self._submodules.get(base, {}))
+            result.update(_ConstructionScanner(self, current).scan())
+            self._submodules[current] = result
+        return self._submodules[cls]
 
     def analysis(self, cls: ClassSummary):
         """The forward-time analysis of ``cls``, computed once per run."""
@@ -361,24 +453,27 @@ class ProjectIndex:
             return None, f"{owner.label} is defined outside the checked tree", True
         return None, owner.reason or "class not resolved", True
 
-    def has_hidden_bases(self, cls: ClassSummary, _depth: int = 0) -> bool:
+    def has_hidden_bases(self, cls: ClassSummary) -> bool:
         """Whether a base class outside the checked tree (other than torch.nn.Module) may bind
-        submodules that the index cannot see."""
-        if _depth > 20:
-            return True
-        for dotted in cls.base_names:
-            symbol = self.resolve(cls.module, dotted) if dotted else Unresolved("not a name")
-            if isinstance(symbol, ProjectClass):
-                if symbol.cls is not cls and self.has_hidden_bases(symbol.cls, _depth + 1):
+        submodules that the index cannot see, anywhere up the base graph."""
+        seen: Set[ClassSummary] = set()
+        stack = [cls]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for symbol in self._base_symbols(current)[0]:
+                if isinstance(symbol, ProjectClass):
+                    stack.append(symbol.cls)
+                elif isinstance(symbol, External):
+                    if symbol.qualname.split(".")[0] in _STDLIB:
+                        continue
+                    if is_torch_module_name(symbol.qualname) and symbol.qualname.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
+                        continue
                     return True
-            elif isinstance(symbol, External):
-                if symbol.qualname.split(".")[0] in _STDLIB:
-                    continue
-                if is_torch_module_name(symbol.qualname) and symbol.qualname.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
-                    continue
-                return True
-            else:
-                return True
+                else:
+                    return True
         return False
 
 

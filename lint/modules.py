@@ -10,11 +10,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
 from .cst_util import iter_statements
+
+if TYPE_CHECKING:
+    from .roots import ImportRoots
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class ModuleSummary:
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
     function_names: List[str] = field(default_factory=list)
     aliases: Dict[str, str] = field(default_factory=dict)
+    star_imports: List[str] = field(default_factory=list)  # modules of `from m import *`, in order
+    all_names: Optional[List[str]] = None  # `__all__` when it is a literal list of strings
+    is_namespace: bool = False  # a PEP 420 package folder without `__init__.py`
     _cst_classes: Optional[Dict[str, cst.ClassDef]] = field(default=None, repr=False)
     _cst_functions: Optional[Dict[str, cst.FunctionDef]] = field(default=None, repr=False)
 
@@ -159,9 +165,13 @@ def _collect_cst_defs(body, classes: Dict[str, cst.ClassDef], functions: Dict[st
                 _collect_cst_defs(orelse.body, classes, functions)
                 orelse = getattr(orelse, "orelse", None)
         elif isinstance(stmt, cst.Try):
-            _collect_cst_defs(stmt.body, classes, functions)
+            # As in the ast summary: the fallbacks first, so the guarded definitions win.
             for handler in stmt.handlers:
                 _collect_cst_defs(handler.body, classes, functions)
+            _collect_cst_defs(stmt.body, classes, functions)
+            for extra in (stmt.orelse, stmt.finalbody):
+                if extra is not None:
+                    _collect_cst_defs(extra.body, classes, functions)
 
 
 def _parse_class_segment(text: Optional[str], cls: "ClassSummary"):
@@ -184,19 +194,11 @@ def _parse_class_segment(text: Optional[str], cls: "ClassSummary"):
     return None
 
 
-def module_name_for(path: Path) -> Tuple[str, bool, Path]:
+def module_name_for(path: Path, roots: Optional["ImportRoots"] = None) -> Tuple[str, bool, Path]:
     """Dotted module name, whether it is a package ``__init__``, and the import root it lives under."""
-    path = path.resolve()
-    is_package = path.stem == "__init__"
-    parts: List[str] = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file() or (directory / "__init__.pyi").is_file():
-        parts.append(directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    name = ".".join(reversed(parts)) or path.parent.name
-    return name, is_package, directory
+    from .roots import lone_file_roots
+
+    return (roots or lone_file_roots(path)).module_name(path)
 
 
 def _absolute_module(summary_package: str, level: int, module: Optional[str]) -> Optional[str]:
@@ -226,6 +228,8 @@ def _collect_imports(stmt, summary: ModuleSummary) -> None:
             return
         for alias in stmt.names:
             if alias.name == "*":
+                if module not in summary.star_imports:
+                    summary.star_imports.append(module)
                 continue
             summary.imports[alias.asname or alias.name] = ImportBinding(module, alias.name)
 
@@ -262,15 +266,46 @@ def _visit_top_level(body, summary: ModuleSummary) -> None:
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
             value = ast_dotted(stmt.value)
-            if isinstance(target, ast.Name) and value is not None:
+            if isinstance(target, ast.Name) and target.id == "__all__":
+                summary.all_names = _string_items(stmt.value)
+            elif isinstance(target, ast.Name) and value is not None:
                 summary.aliases[target.id] = value
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == "__all__":
+            extra = _string_items(stmt.value)
+            if summary.all_names is not None and extra is not None:
+                summary.all_names = summary.all_names + extra
         elif isinstance(stmt, ast.If):
             _visit_top_level(stmt.body, summary)
             _visit_top_level(stmt.orelse, summary)
         elif isinstance(stmt, ast.Try):
-            _visit_top_level(stmt.body, summary)
+            # The fallbacks first: when the guarded import works, its names are the ones bound.
             for handler in stmt.handlers:
                 _visit_top_level(handler.body, summary)
+            _visit_top_level(stmt.body, summary)
+            _visit_top_level(stmt.orelse, summary)
+            _visit_top_level(stmt.finalbody, summary)
+
+
+def _string_items(node) -> Optional[List[str]]:
+    """The strings of a literal list or tuple of strings (``__all__``), else None."""
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+        isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.elts
+    ):
+        return [item.value for item in node.elts]
+    return None
+
+
+def exported_names(summary: "ModuleSummary") -> List[str]:
+    """What ``from module import *`` binds: ``__all__``, else every public top-level name."""
+    if summary.all_names is not None:
+        return list(summary.all_names)
+    names = list(summary.classes) + summary.function_names + list(summary.imports) + list(summary.aliases)
+    return [name for name in dict.fromkeys(names) if not name.startswith("_")]
+
+
+def namespace_summary(directory: Path, name: str, root: Path) -> ModuleSummary:
+    """A PEP 420 namespace package: a folder without ``__init__.py``; only its submodules exist."""
+    return ModuleSummary(path=directory, name=name, is_package=True, root=root, is_namespace=True)
 
 
 def summarise(
@@ -279,8 +314,9 @@ def summarise(
     load_cst: Callable[[], Optional[cst.Module]],
     load_text: Callable[[], Optional[str]] = lambda: None,
     whole_modules: bool = False,
+    roots: Optional["ImportRoots"] = None,
 ) -> ModuleSummary:
-    name, is_package, root = module_name_for(path)
+    name, is_package, root = module_name_for(path, roots)
     summary = ModuleSummary(
         path=path.resolve(), name=name, is_package=is_package, root=root, load_cst=load_cst,
         load_text=load_text, whole_modules=whole_modules,

@@ -67,25 +67,26 @@ def _rule_classes():
     return list(ALL_RULES)
 
 
-def search_roots(config: Config) -> List[Path]:
-    roots = [config.project_root]
-    roots.extend(config.src)
-    if (config.project_root / "src").is_dir():
-        roots.append(config.project_root / "src")
-    return roots
+def import_roots(config: Config):
+    """The run's import model (see lint/roots.py), from settings alone: every worker gets the
+    same one, whichever files it happens to read first."""
+    from .roots import ImportRoots
+
+    return ImportRoots(config.project_root, config.src)
 
 
 class FileChecker:
     """Checks files one at a time against one lazy project index (one per process)."""
 
-    def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True):
+    def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True,
+                 roots=None):
         from .index import ProjectIndex
 
         self.config = config
         self.rule_classes = rule_classes
         self.codes = codes
         self.per_file = PerFileIgnores(config, rule_classes)
-        self.index = ProjectIndex(search_roots(config), whole_modules=keep_plans)
+        self.index = ProjectIndex(roots if roots is not None else import_roots(config), whole_modules=keep_plans)
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
 
@@ -190,13 +191,13 @@ class FileChecker:
 _WORKER: Optional[FileChecker] = None
 
 
-def _init_worker(config: Config, codes: Set[str], rule_classes) -> None:
+def _init_worker(config: Config, codes: Set[str], rule_classes, roots) -> None:
     global _WORKER
     import gc
 
     gc.disable()  # as in the main process: trees are freed by reference counting
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
-    _WORKER = FileChecker(config, rule_classes, codes)
+    _WORKER = FileChecker(config, rule_classes, codes, roots=roots)
 
 
 def _check_in_worker(path: Path) -> FileResult:
@@ -210,14 +211,15 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_classes, jobs: int, progress) -> List[FileResult]:
+def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_classes, jobs: int, progress,
+                  roots) -> List[FileResult]:
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, len(files) // (jobs * 8) or 1))
     results: List[FileResult] = []
-    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes, rule_classes)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes, rule_classes, roots)) as pool:
         for result in pool.imap(_check_in_worker, files, chunksize=chunk):
             results.append(result)
             progress(len(results))
@@ -252,7 +254,9 @@ class StdinSource:
 
 
 def _check_stdin(stdin: StdinSource, config: Config, rule_classes, codes: Set[str]) -> RunResult:
-    item = FileChecker(config, rule_classes, codes).check(stdin.path, data=stdin.data, shown=stdin.shown)
+    item = FileChecker(config, rule_classes, codes, roots=import_roots(config)).check(
+        stdin.path, data=stdin.data, shown=stdin.shown
+    )
     result = RunResult(files_checked=1, files_analysed=int(item.analysed))
     result.findings = sorted(item.findings, key=Finding.sort_key)
     result.suppressed = sorted(item.suppressed, key=Finding.sort_key)
@@ -296,18 +300,19 @@ def check_paths(
         result.files_from_cache = len(files) - len(pending)
 
     jobs = jobs if jobs is not None else default_jobs()
+    roots = import_roots(config)
     meter = _Progress(len(pending), progress)
     if not pending:
         fresh = []
     elif keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
-        checker = FileChecker(config, rule_classes, codes, keep_plans=keep_plans)
+        checker = FileChecker(config, rule_classes, codes, keep_plans=keep_plans, roots=roots)
         fresh = []
         for done, path in enumerate(pending, start=1):
             fresh.append(checker.check(path))
             meter(done)
         result.index = checker.index
     else:
-        fresh = _run_parallel(pending, config, codes, rule_classes, jobs, meter)
+        fresh = _run_parallel(pending, config, codes, rule_classes, jobs, meter, roots)
     meter.close()
     per_file.extend(fresh)
 

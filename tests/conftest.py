@@ -4,8 +4,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# The repository root first: `reference_model` (run from a checkout, not installed) must be the
+# repository's package, not tests/reference_model, whose folder pytest also puts on sys.path.
+if str(REPO) in sys.path:
+    sys.path.remove(str(REPO))
+sys.path.insert(0, str(REPO))
 
 
 def write_tree(root: Path, files: dict) -> Path:

@@ -100,12 +100,29 @@ def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
                     }
                 },
                 "originalUriBaseIds": {"SRCROOT": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+                "invocations": [_invocation(result)],
                 "results": results,
             }
         ],
     }
     json.dump(document, out, indent=2)
     out.write("\n")
+
+
+def _invocation(run: RunResult) -> dict:
+    """Internal errors as tool execution notifications: a file zlint could not analyse is never
+    mistaken for a clean one."""
+    return {
+        "executionSuccessful": not run.internal_errors,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": f"internal error in {error.rule}: {error.message}"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(error.path), "uriBaseId": "SRCROOT"}}}],
+            }
+            for error in run.internal_errors
+        ],
+    }
 
 
 def fix_changes(run: RunResult) -> dict:

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TextIO
 
 from ..runner import RunResult
+from .summary import summary_line
 
 
 def write_statistics(result: RunResult, out: TextIO, options: dict) -> None:
@@ -16,5 +17,4 @@ def write_statistics(result: RunResult, out: TextIO, options: dict) -> None:
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         marker = "[*]" if fixable[code] == count else "[-]" if fixable[code] else "   "
         out.write(f"{count:>{width}}\t{code}\t{marker} {names[code]}\n")
-    total = sum(counts.values())
-    out.write(f"Found {total} error{'s' if total != 1 else ''}.\n" if total else "All checks passed!\n")
+    out.write(summary_line(result) + "\n")

@@ -8,14 +8,11 @@ from typing import Dict, List, TextIO
 from ..findings import Finding
 from ..runner import RunResult
 from ..source import SourceError, read_source
+from .summary import summary_line
 
 
 def _summary(result: RunResult, options: dict) -> str:
-    count = len(result.findings)
-    if count == 0:
-        return "All checks passed!"
-    noun = "error" if count == 1 else "errors"
-    line = f"Found {count} {noun}."
+    line = summary_line(result)
     fixable = sum(1 for f in result.findings if f.fixable)
     if fixable:
         line += f"\n[*] {fixable} fixable with `zlint fix`."

@@ -1,0 +1,1 @@
+from sglang.srt.cycle_a import CycleBase

@@ -1,0 +1,2 @@
+from . import linear
+from .linear import *
