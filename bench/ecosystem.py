@@ -132,6 +132,8 @@ def fetch_wheel(pin: Pin, wheels: Path) -> Path:
     target = wheels / pin.wheel
     if not (target.is_file() and _sha256(target) == pin.sha256):
         wheels.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()  # a truncated or foreign file: pip would keep it as "already downloaded"
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                    "--disable-pip-version-check", "-q", "-d", str(wheels),
                    *_tag_options(pin.wheel), f"{pin.distribution}=={pin.version}"]
@@ -241,7 +243,10 @@ def count_source(tree: Path, package: str) -> Tuple[int, int]:
 def load_snapshot() -> Dict[str, Dict[str, List[dict]]]:
     if not SNAPSHOT.is_file():
         return {}
-    return json.loads(SNAPSHOT.read_text(encoding="utf-8"))["packages"]
+    try:
+        return json.loads(SNAPSHOT.read_text(encoding="utf-8"))["packages"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise SetupError(f"{SNAPSHOT}: not a snapshot written by this script ({exc!r})") from None
 
 
 def write_snapshot(packages: Dict[str, Dict[str, List[dict]]]) -> None:
@@ -257,8 +262,11 @@ def write_snapshot(packages: Dict[str, Dict[str, List[dict]]]) -> None:
 def load_triage() -> Dict[Key, dict]:
     if not TRIAGE.is_file():
         return {}
-    with TRIAGE.open("rb") as handle:
-        document = tomllib.load(handle)
+    try:
+        with TRIAGE.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SetupError(f"{TRIAGE}: not valid TOML: {exc}") from None
     entries: Dict[Key, dict] = {}
     for entry in document.get("finding", []):
         missing = [name for name in ("path", "code", "message", "source", "label", "reason") if name not in entry]
@@ -365,12 +373,12 @@ def main() -> int:
         trees = {pin.label: unpack(pin, fetch_wheel(pin, args.cache / "wheels"), args.cache / "trees")
                  for pin in selected}
         triage = load_triage()
+        snapshot = load_snapshot()
     except (SetupError, OSError, zipfile.BadZipFile) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     fetched = time.perf_counter() - started
 
-    snapshot = load_snapshot()
     results: Dict[str, Dict[str, Run]] = {}
     failures: List[str] = []
     out = []
