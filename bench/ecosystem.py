@@ -285,6 +285,7 @@ _TRIAGE_HEADER = """\
 # label: "true" (the forward-time write or read really is the action at a distance the rule
 # describes) or "false"; "" marks an entry not yet reviewed. reason: one line, after reading
 # the code. `where` is informational: one package and line where the finding was seen.
+# The criteria per rule are in the README's "Ecosystem check" section.
 """
 
 
