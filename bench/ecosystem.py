@@ -412,6 +412,8 @@ def main() -> int:
                 out.append(f"  new ({mode}): {_short(finding)}")
             for finding in gone:
                 out.append(f"  gone ({mode}): {_short(finding)}")
+        print("\n".join(out), flush=True)  # one package at a time: a long run shows progress
+        out.clear()
 
     # Precision per rule over every package, each finding counted once per package (the union
     # of both modes: a default rule's findings appear in both).
@@ -448,7 +450,10 @@ def main() -> int:
     out.append(f"\nfetch + unpack: {fetched:.1f} s; total: {total:.1f} s; zlint: "
                f"{subprocess.run([sys.executable, '-m', 'zlint', '--version'], capture_output=True, text=True).stdout.strip()}")
 
-    if args.update_snapshot:
+    crashed = any(run.failure for modes in results.values() for run in modes.values())
+    if args.update_snapshot and crashed:
+        failures.append("snapshot not rewritten: a zlint run crashed, its findings are incomplete")
+    elif args.update_snapshot:
         merged = dict(snapshot)
         for pin in selected:
             merged[pin.label] = {mode: [dict(f) for f in results[pin.label][mode].findings] for mode, _ in MODES}
