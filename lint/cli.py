@@ -294,6 +294,17 @@ def list_rules() -> None:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
 
 
+@cli.command(name="server")
+def server_command() -> None:
+    """Run the language server on standard input and output, for editors (docs/editors.md)."""
+    try:
+        from .server.app import serve
+    except ImportError as exc:
+        _fail(f"the language server needs the `server` extra: pip install 'zlint[server]' ({exc})")
+        return
+    serve()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     # zlint builds many syntax trees that hold no reference cycles worth collecting; the cyclic
     # collector would re-scan them over and over (it doubled the time of a large run).

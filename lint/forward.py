@@ -15,9 +15,10 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 
 from .cst_util import all_params, child_nodes, dotted_name, first_param_name, iter_statements, string_literal
+from .evidence import chain_is_module, tensor_write
 from .findings import ChainLink
 from .index import ProjectIndex
-from .modules import ClassSummary
+from .modules import ClassSummary, forward_entry_points
 from .types import ContainerType, SubType
 
 MODULE_ITERATORS = {"modules": False, "children": False, "named_modules": True, "named_children": True}
@@ -242,6 +243,8 @@ class _Walker:
     def _call_value(self, node: cst.Call, env: Dict[str, Value]) -> Optional[Value]:
         func = node.func
         args = node.args
+        if dotted_name(func) in ("itertools.chain", "chain") and args:
+            return self._chained(args, env)
         if isinstance(func, cst.Attribute):
             base = self.eval(func.value, env)
             method = func.attr.value
@@ -256,6 +259,8 @@ class _Walker:
                 target = string_literal(args[0].value) or "?"
                 links = base.links if isinstance(base, SubValue) else ()
                 return SubValue(links + (ChainLink(f".get_submodule({target!r})", None, False, "looked up by name"),), None)
+            if isinstance(base, SelfValue):
+                return self._method_result(method)
             return None
         name = dotted_name(func)
         if name == "enumerate" and args:
@@ -273,6 +278,40 @@ class _Walker:
             if attr is not None:
                 return self._attribute(self.eval(args[0].value, env), attr)
         return None
+
+    def _method_result(self, method: str) -> Optional[Value]:
+        """``self.get_base_layer()``: a submodule returned by a method of the class or a base class,
+        known from the method's return annotation or from ``return self.<submodule>``."""
+        found = self.index.find_method(self.cls, method)
+        if found is None:
+            return None
+        owner, func = found
+        typ: Optional[SubType] = None
+        if func.returns is not None:
+            spelled = dotted_name(func.returns.annotation)
+            if spelled is not None:
+                typ = self.index.type_of_class_symbol(self.index.resolve(owner.module, spelled), spelled)
+                if typ is not None and not typ.certain:
+                    typ = None
+        if typ is None:
+            returned = _returned_self_attributes(func)
+            subs = self.index.submodules(owner)
+            types = {id(subs[name].type): subs[name].type for name in returned if name in subs}
+            if len(returned) == 1 and len(types) == 1:
+                typ = next(iter(types.values()))
+        if typ is None:
+            return None
+        return SubValue((_link_for(f"self.{method}()", typ),), typ)
+
+    def _chained(self, args, env: Dict[str, Value]) -> Optional[Value]:
+        """``itertools.chain(self.down, self.up)``: one element value standing for any of them."""
+        elems = [self.iter_elem(self.eval(arg.value, env)) for arg in args if not arg.star]
+        known = [e for e in elems if isinstance(e, SubValue)]
+        if not known or len(known) != len(args):
+            return None
+        first = known[0]
+        same = all(e.type == first.type for e in known)
+        return IterValue(first if same else SubValue(first.links, None, first.broadcast))
 
     def iter_elem(self, value: Optional[Value]) -> Optional[Value]:
         if isinstance(value, IterValue):
@@ -442,7 +481,7 @@ class _Walker:
                     tuple(self.trail), owner_expr=target.value, value=getattr(stmt, "value", None),
                 )
             )
-        elif isinstance(owner, SubValue):
+        elif isinstance(owner, SubValue) and chain_is_module(owner.links) and not tensor_write(owner.type, target.attr.value):
             self.seen_targets.add(id(target))
             self.analysis.writes.append(
                 AttributeWrite(
@@ -461,7 +500,7 @@ class _Walker:
         else:
             return
         owner = self.eval(owner_expr, env)
-        if not isinstance(owner, SubValue):
+        if not isinstance(owner, SubValue) or not chain_is_module(owner.links):
             return
         attr = None
         if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
@@ -474,11 +513,42 @@ class _Walker:
             )
         )
 
+    def _dict_update_write(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> bool:
+        """``m.__dict__.update(...)`` and ``vars(m).update(...)``: writes of names zlint cannot
+        list, reported in their ``__dict__``/``vars`` form without a fix."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "update"):
+            return False
+        target = func.value
+        if isinstance(target, cst.Attribute) and target.attr.value == "__dict__":
+            owner_expr, form = target.value, "__dict__"
+        elif isinstance(target, cst.Call) and dotted_name(target.func) == "vars" and len(target.args) == 1:
+            owner_expr, form = target.args[0].value, "vars"
+        else:
+            return False
+        owner = self.eval(owner_expr, env)
+        if not isinstance(owner, SubValue) or not chain_is_module(owner.links) or id(call) in self.seen_targets:
+            return False
+        self.seen_targets.add(id(call))
+        self.analysis.writes.append(
+            AttributeWrite(
+                "assign", call, call, owner, None, self.method, self.function, tuple(self.trail),
+                owner_expr=owner_expr, value=None, form=form,
+            )
+        )
+        return True
+
     def _setattr_write(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> bool:
+        if self._dict_update_write(call, stmt, env):
+            return True
         name = dotted_name(call.func)
         if name not in ("setattr", "object.__setattr__") or len(call.args) != 3 or any(a.star for a in call.args):
             return False
         owner = self.eval(call.args[0].value, env)
+        if isinstance(owner, SubValue) and (
+            not chain_is_module(owner.links) or tensor_write(owner.type, string_literal(call.args[1].value))
+        ):
+            return False  # setattr on a tensor or a setting held by a module: not module state
         if not isinstance(owner, SubValue) or id(call) in self.seen_targets:
             return isinstance(owner, SubValue)
         self.seen_targets.add(id(call))
@@ -753,12 +823,15 @@ def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
     return toggles
 
 
-def forward_reachable(cls: ClassSummary, roots: Sequence[str] = ("forward",)) -> List[str]:
-    """``forward`` and the methods of the class it reaches through ``self.m(...)``, in BFS order."""
+def forward_reachable(cls: ClassSummary, roots: Optional[Sequence[str]] = None) -> List[str]:
+    """The forward entry points (``forward``, ``forward_*``) and the methods of the class they
+    reach through ``self.m(...)``, in BFS order."""
     from .cst_util import self_method_calls
 
     order: List[str] = []
+    roots = forward_entry_points(cls.methods) if roots is None else roots
     queue = [name for name in roots if name in cls.methods]
+    dispatch = _method_dispatch(cls)
     while queue:
         name = queue.pop(0)
         if name in order:
@@ -767,9 +840,52 @@ def forward_reachable(cls: ClassSummary, roots: Sequence[str] = ("forward",)) ->
         func = cls.methods[name]
         for call in self_method_calls(func.body, first_param_name(func)):
             callee = call.func.attr.value
-            if callee in cls.methods and callee not in order and callee != "__init__":
-                queue.append(callee)
+            for target in dispatch.get(callee, [callee]):
+                if target in cls.methods and target not in order and target != "__init__":
+                    queue.append(target)
     return order
+
+
+def _method_dispatch(cls: ClassSummary) -> Dict[str, List[str]]:
+    """``self._forward_method = self.forward_cuda`` anywhere in the class: calling
+    ``self._forward_method(...)`` runs ``forward_cuda`` (the dispatch of sglang's and vLLM's ops)."""
+    dispatch: Dict[str, List[str]] = {}
+    for func in cls.methods.values():
+        self_name = first_param_name(func)
+        stack: List[cst.CSTNode] = [func.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
+                value = node.value
+                if isinstance(value.value, cst.Name) and value.value.value == self_name and value.attr.value in cls.methods:
+                    for target in node.targets:
+                        t = target.target
+                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
+                            dispatch.setdefault(t.attr.value, []).append(value.attr.value)
+            stack.extend(child_nodes(node))
+    return dispatch
+
+
+def _returned_self_attributes(func: cst.FunctionDef) -> Set[str]:
+    """The ``self.<name>`` a method returns, when every ``return`` of its own body returns one."""
+    self_name = first_param_name(func)
+    names: Set[str] = set()
+    stack: List[cst.CSTNode] = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(node, cst.Return):
+            value = node.value
+            if (
+                isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name)
+                and value.value.value == self_name
+            ):
+                names.add(value.attr.value)
+            else:
+                return set()
+        stack.extend(child_nodes(node))
+    return names
 
 
 def analyse_class(index: ProjectIndex, cls: ClassSummary) -> ClassAnalysis:

@@ -24,6 +24,7 @@ from .cst_util import (
     string_literal,
 )
 from .modules import ClassSummary, ModuleSummary, exported_names, namespace_summary, summarise
+from .evidence import callable_non_module, named_like_a_non_module
 from .parsing import ParsedFile, parse_path, parse_source
 from .roots import ImportRoots
 from .types import ContainerType, ModuleType, SubType
@@ -469,8 +470,9 @@ class ProjectIndex:
                 elif isinstance(symbol, External):
                     if symbol.qualname.split(".")[0] in _STDLIB:
                         continue
-                    if is_torch_module_name(symbol.qualname) and symbol.qualname.rsplit(".", 1)[-1] not in TORCH_COMPOSITES:
-                        continue
+                    leaf = symbol.qualname.rsplit(".", 1)[-1]
+                    if is_torch_module_name(symbol.qualname) and (leaf == "Module" or leaf not in TORCH_COMPOSITES):
+                        continue  # torch.nn.Module binds no submodules of its own
                     return True
                 else:
                     return True
@@ -505,19 +507,27 @@ class _ConstructionScanner:
             for call in self_method_calls(func.body, self_name):
                 queue.append(call.func.attr.value)
         if self.tentative:
+            # Evidence that an attribute of a class nobody can see is a module: the class calls or
+            # iterates it, and neither its name nor its factory says tokenizer, config, ...
             used = _attributes_used_as_modules(self.cls)
             for name, attr in self.tentative.items():
-                if name not in self.found and name in used:
+                if name not in self.found and name in used and not callable_non_module(name) and not named_like_a_non_module(name):
                     self.found[name] = attr
         return self.found
 
     def _param_env(self, func: cst.FunctionDef) -> Dict[str, Optional[SubType]]:
         env: Dict[str, Optional[SubType]] = {}
+        self_name = first_param_name(func)
         for param in all_params(func):
+            name = param.name.value
             if param.annotation is not None:
                 typ = self._annotation_type(param.annotation.annotation)
                 if typ is not None and typ.certain:
-                    env[param.name.value] = typ
+                    env[name] = typ
+            elif name != self_name and param.star == "" and func.name.value == "__init__":
+                # A module handed to __init__ (a shared rotary embedding, a wrapped block): kept
+                # as a tentative submodule, which counts only when the class calls or iterates it.
+                env[name] = ModuleType(certain=False, reason=f"passed to __init__ as `{name}`")
         return env
 
     def _annotation_type(self, annotation: cst.BaseExpression) -> Optional[ModuleType]:
@@ -672,6 +682,8 @@ class _ConstructionScanner:
             elif node.args:
                 elem = self._elements(node.args[0].value, env)
             return ContainerType(kind, elem)
+        if callable_non_module(dotted):
+            return None  # AutoTokenizer.from_pretrained(...), make_scheduler(...): not modules
         if dotted.rsplit(".", 1)[-1][:1].islower() and not isinstance(symbol, ProjectClass):
             # A factory or helper: its result may be a module of a class nobody can see. Kept as a
             # tentative submodule, which counts only when the class calls or iterates it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -232,6 +232,17 @@ def _collect_imports(stmt, summary: ModuleSummary) -> None:
                     summary.star_imports.append(module)
                 continue
             summary.imports[alias.asname or alias.name] = ImportBinding(module, alias.name)
+
+
+def forward_entry_points(method_names: Iterable[str]) -> List[str]:
+    """The methods that run at forward time by themselves: ``forward``; in a class without a
+    ``forward`` of its own, its ``forward_*`` methods, which the inherited forward runs
+    (``forward_cuda``/``forward_native`` of sglang's and vLLM's custom ops, timm's
+    ``forward_features``)."""
+    names = list(method_names)
+    if "forward" in names:
+        return ["forward"]
+    return sorted(n for n in names if n.startswith("forward_"))
 
 
 def top_level_classes(body) -> Iterator[ast.ClassDef]:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import ast
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from .modules import top_level_classes
+from .modules import forward_entry_points, top_level_classes
 
-_PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr"}
+_PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr", "chain"}
 _ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
 # A ZL005 read passes the block (one link or more), two modules, and the attribute read.
 _DEEP_READ = 4
+# A ZL007 read takes one attribute of an element of a block list: self.layers[*].idx.
+_BLOCK_ATTRIBUTE_READ = 3
 _WRITE_RULES = {"ZL001", "ZL002", "ZL003", "ZL004"}
 
 Depth = Optional[int]  # None: not derived from self
@@ -37,14 +39,16 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
     """Names of the top-level classes that may hold a finding for ``codes``."""
     found: Set[str] = set()
     wants_writes = bool(codes & _WRITE_RULES)
-    wants_reads = "ZL005" in codes
+    read_depth = _DEEP_READ if "ZL005" in codes else None
+    if "ZL007" in codes:
+        read_depth = _BLOCK_ATTRIBUTE_READ
     wants_self = "ZL006" in codes
     for cls in top_level_classes(tree.body):
         methods: Dict[str, ast.AST] = {}
         for stmt in cls.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods[stmt.name] = stmt
-        if "forward" not in methods:
+        if not forward_entry_points(methods):
             continue
         facts = _LazyFacts(methods)
         reachable = _reachable(facts)
@@ -60,7 +64,7 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
             fact = facts[name]
             if (
                 (wants_writes and fact.writes_through_derived())
-                or (wants_reads and fact.reads_deep())
+                or (read_depth is not None and fact.reads_deep(read_depth))
                 or (wants_self and fact.self_writes)
             ):
                 found.add(cls.name)
@@ -147,6 +151,12 @@ class _MethodFacts:
                     self.setattr_objects.append(node.args[0])
                 elif isinstance(func, ast.Attribute) and func.attr == "__setattr__" and node.args:
                     self.setattr_objects.append(node.args[0])
+                elif isinstance(func, ast.Attribute) and func.attr == "update":
+                    holder = func.value  # m.__dict__.update(...), vars(m).update(...)
+                    if isinstance(holder, ast.Attribute) and holder.attr == "__dict__":
+                        self.setattr_objects.append(holder.value)
+                    elif isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "vars" and holder.args:
+                        self.setattr_objects.append(holder.args[0])
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
                     self.self_calls.append((func.attr, list(node.args) + [k.value for k in node.keywords]))
             elif isinstance(node, ast.Attribute):
@@ -241,6 +251,8 @@ class _MethodFacts:
             return None if inner is None else inner + 1
         if isinstance(node, ast.Call):
             func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "chain" and isinstance(func.value, ast.Name) and func.value.id == "itertools":
+                func = ast.Name("chain")
             if isinstance(func, ast.Name) and func.id in _PASS_THROUGH:
                 inner: Depth = None
                 for arg in node.args:
@@ -249,6 +261,8 @@ class _MethodFacts:
             if isinstance(func, ast.Attribute) and func.attr in _ELEMENT_METHODS:
                 inner = self.depth(func.value)
                 return None if inner is None else inner + 1
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.self_name:
+                return 1  # self.get_base_layer(): a method may return a submodule
             return None
         if isinstance(node, ast.IfExp):
             return _max(self.depth(node.body), self.depth(node.orelse))
@@ -278,10 +292,10 @@ class _MethodFacts:
             return True
         return any(self.depth(arg) is not None for arg in self.context_args)
 
-    def reads_deep(self) -> bool:
+    def reads_deep(self, threshold: int = _DEEP_READ) -> bool:
         for node in self.attributes:
             depth = self.depth(node)
-            if depth is not None and depth >= _DEEP_READ:
+            if depth is not None and depth >= threshold:
                 return True
         return False
 
@@ -292,6 +306,21 @@ class _LazyFacts(dict):
     def __init__(self, methods: Dict[str, ast.AST]):
         super().__init__()
         self.methods = methods
+        self._dispatch: Optional[Dict[str, List[str]]] = None
+
+    @property
+    def dispatch(self) -> Dict[str, List[str]]:
+        """``self.X = self.m`` anywhere in the class: a call of ``self.X`` runs ``m``."""
+        if self._dispatch is None:
+            self._dispatch = {}
+            for method in self.methods.values():
+                for node in ast.walk(method):
+                    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
+                        if isinstance(node.value.value, ast.Name) and node.value.attr in self.methods:
+                            for target in node.targets:
+                                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                                    self._dispatch.setdefault(target.attr, []).append(node.value.attr)
+        return self._dispatch
 
     def __contains__(self, name) -> bool:
         return name in self.methods
@@ -328,17 +357,20 @@ def _walk(root) -> List[ast.AST]:
     return out
 
 
-def _reachable(facts: Dict[str, _MethodFacts]) -> List[str]:
+def _reachable(facts: "_LazyFacts") -> List[str]:
     """``forward`` and the methods it reaches through ``self.m(...)`` or ``self.m`` references
     (``self.apply(self.m)``), never ``__init__``: the analysis's reachability, or more."""
     order: List[str] = []
-    queue = ["forward"]
+    queue = list(reversed(forward_entry_points(facts.methods)))
     while queue:
         name = queue.pop()
         if name in order or name not in facts or name == "__init__":
             continue
         order.append(name)
-        queue.extend(ref for ref in facts[name].self_references if ref in facts)
+        for ref in facts[name].self_references:
+            queue.extend(facts.dispatch.get(ref, ()))
+            if ref in facts:
+                queue.append(ref)
     return order
 
 

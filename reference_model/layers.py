@@ -16,7 +16,7 @@ class TimestepEmbedder(nn.Module):
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         half = self.frequency_dim // 2
-        freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+        freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
         args = t.float()[:, None] * 1000.0 * freqs[None]
         return self.mlp(torch.cat([torch.cos(args), torch.sin(args)], dim=-1))
 
@@ -32,13 +32,13 @@ class FeedForward(nn.Module):
         return self.w2(nn.functional.silu(self.w1(x)) * self.w3(x))
 
 
-def rope_2d(height: int, width: int, head_dim: int) -> torch.Tensor:
+def rope_2d(height: int, width: int, head_dim: int, device=None) -> torch.Tensor:
     """Rotary angles for image tokens on a ``height x width`` grid: half the pairs follow the
-    row, half the column. Shape ``[height * width, head_dim // 2]``."""
+    row, half the column. Shape ``[height * width, head_dim // 2]``, on ``device``."""
     quarter = head_dim // 4
-    inv = 1.0 / (10000.0 ** (torch.arange(quarter, dtype=torch.float32) / quarter))
-    rows = torch.arange(height, dtype=torch.float32)[:, None].expand(height, width).reshape(-1)
-    cols = torch.arange(width, dtype=torch.float32)[None, :].expand(height, width).reshape(-1)
+    inv = 1.0 / (10000.0 ** (torch.arange(quarter, dtype=torch.float32, device=device) / quarter))
+    rows = torch.arange(height, dtype=torch.float32, device=device)[:, None].expand(height, width).reshape(-1)
+    cols = torch.arange(width, dtype=torch.float32, device=device)[None, :].expand(height, width).reshape(-1)
     return torch.cat([rows[:, None] * inv[None], cols[:, None] * inv[None]], dim=-1)
 
 

@@ -112,7 +112,7 @@ class ZImageModel(nn.Module):
         img = self.x_embedder(patchify(latent, c.patch_size))
         adaln_input = self.t_embedder(t)
         cap = self.cap_embedder(cap_feats)
-        angles = rope_2d(height // c.patch_size, width // c.patch_size, c.dim // c.num_heads)
+        angles = rope_2d(height // c.patch_size, width // c.patch_size, c.dim // c.num_heads, latent.device)
         for block in self.noise_refiner:
             img = block(img, adaln_input, angles)
         for block in self.context_refiner:

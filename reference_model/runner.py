@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.multiprocessing as mp
@@ -34,14 +34,27 @@ class RunSpec:
     extra_paths: Sequence[str] = ()
     wrap: Optional[str] = None  # "module:function" applied to the built model, e.g. a block wrapper
     cache_backend: str = "builtin"  # or "cache-dit" (extra ``cache-dit``)
+    device: str = "auto"  # "auto" (CUDA when available), "cpu" or "cuda"
+
+
+class WorkerError(RuntimeError):
+    """One or more ranks failed; ``failures`` maps each failed rank to its error's last line."""
+
+    def __init__(self, failures: Dict[int, str]):
+        self.failures = dict(sorted(failures.items()))
+        super().__init__("; ".join(f"rank {rank}: {line}" for rank, line in self.failures.items()))
 
 
 @dataclass
 class RunResult:
-    output: torch.Tensor
+    output: torch.Tensor  # always on the CPU, whatever the run's device
     hits: int
     misses: int
-    wall: float
+    wall: float  # seconds over all steps (rank 0's)
+    device: str = "cpu"  # "cpu" or "cuda"
+    step_times: Tuple[float, ...] = ()  # seconds, one per denoising step, synchronised on CUDA
+    backend: str = ""  # "nccl" or "gloo" for spawned workers, "" in one process
+    note: Optional[str] = None  # the fallback line, when there was one
 
 
 def build_model(spec: RunSpec, config: ModelConfig = ModelConfig()):
@@ -63,57 +76,98 @@ def inputs(spec: RunSpec, config: ModelConfig = ModelConfig()):
     return latent, caption
 
 
-def denoise(model, spec: RunSpec, state=None) -> torch.Tensor:
-    latent, caption = inputs(spec)
+def exact_float32() -> None:
+    """Full float32 on CUDA: no TF32 in matrix products or convolutions, so a CUDA run can be
+    held to the float32 tolerance against the CPU baseline."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def denoise(model, spec: RunSpec, state=None, step_times: Optional[list] = None) -> torch.Tensor:
+    """``spec.steps`` denoising steps on the device of ``model``'s parameters; appends each step's
+    seconds to ``step_times`` (synchronised on CUDA, so a step's kernels are inside its time)."""
+    device = next(model.parameters()).device
+    latent, caption = (x.to(device) for x in inputs(spec))
+    cuda = device.type == "cuda"
     with torch.no_grad():
         for step in range(spec.steps):
-            t = torch.full((1,), 1.0 - step / spec.steps)
+            t = torch.full((1,), 1.0 - step / spec.steps, device=device)
+            if cuda:
+                torch.cuda.synchronize(device)
+            start = time.perf_counter()
             latent = latent - model(latent, t, caption) / spec.steps
+            if cuda:
+                torch.cuda.synchronize(device)
+            if step_times is not None:
+                step_times.append(time.perf_counter() - start)
     return latent
 
 
-def _run_here(spec: RunSpec, context=None) -> RunResult:
+def _run_here(spec: RunSpec, device: torch.device, context=None) -> RunResult:
     from .cache import enable_cache
 
-    model = build_model(spec)
+    if device.type == "cuda":
+        exact_float32()
+    model = build_model(spec).to(device)
     if context is not None:
         model.set_sequence_parallel(context)
     state = enable_cache(model, threshold=spec.threshold, backend=spec.cache_backend) if spec.cache else None
     if spec.wrap:
         module_name, _, function = spec.wrap.partition(":")
         getattr(importlib.import_module(module_name), function)(model)
-    start = time.perf_counter()
-    output = denoise(model, spec, state)
-    wall = time.perf_counter() - start
-    return RunResult(output, state.hits if state else 0, state.misses if state else 0, wall)
+    step_times: list = []
+    output = denoise(model, spec, state, step_times)
+    return RunResult(output.cpu(), state.hits if state else 0, state.misses if state else 0, sum(step_times),
+                     device.type, tuple(step_times))
 
 
-def _worker(rank: int, spec: RunSpec, port: int, result_path: str) -> None:
+def _last_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[-1] if lines else ''}".rstrip(": ")
+
+
+def _worker(rank: int, spec: RunSpec, placement, port: int, result_dir: str) -> None:
+    """One rank. A failure is written to ``rank<N>.err`` (its last line) instead of raised, so
+    the parent can say which ranks failed and how; the process group is shut down either way."""
     from . import distributed
 
     for path in spec.extra_paths:
         if path not in sys.path:
             sys.path.insert(0, path)
     torch.set_num_threads(1)
-    context = distributed.init(rank, spec.world_size, spec.ulysses, spec.ring, port)
     try:
-        result = _run_here(spec, context)
-        if rank == 0:
-            torch.save({"output": result.output, "hits": result.hits, "misses": result.misses, "wall": result.wall}, result_path)
-    finally:
-        distributed.shutdown()
+        context = distributed.init(rank, spec.world_size, spec.ulysses, spec.ring, port, placement.backend)
+        try:
+            result = _run_here(spec, placement.rank_device(rank), context)
+            if rank == 0:
+                torch.save({"output": result.output, "hits": result.hits, "misses": result.misses,
+                            "wall": result.wall, "device": result.device, "step_times": result.step_times},
+                           os.path.join(result_dir, "result.pt"))
+        finally:
+            distributed.shutdown()
+    except Exception as exc:
+        with open(os.path.join(result_dir, f"rank{rank}.err"), "w") as handle:
+            handle.write(_last_line(exc))
+
+
+def placement_for(spec: RunSpec):
+    """The device and backend ``spec`` runs with (see ``reference_model.distributed.plan``)."""
+    from .distributed import plan, resolve_device
+
+    device = resolve_device(spec.device)
+    return plan(device, spec.world_size, torch.cuda.device_count() if device == "cuda" else 0)
 
 
 def run(spec: RunSpec, timeout: float = 120.0) -> RunResult:
     if spec.ulysses * spec.ring != spec.world_size:
         raise ValueError(f"ulysses ({spec.ulysses}) x ring ({spec.ring}) must equal the world size ({spec.world_size})")
+    placement = placement_for(spec)
     if spec.world_size == 1:
-        return _run_here(spec)
+        return _run_here(spec, placement.rank_device(0))
     from .distributed import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
-        result_path = os.path.join(tmp, "result.pt")
-        context = mp.start_processes(_worker, args=(spec, free_port(), result_path), nprocs=spec.world_size,
+        context = mp.start_processes(_worker, args=(spec, placement, free_port(), tmp), nprocs=spec.world_size,
                                      join=False, start_method="spawn")
         deadline = time.monotonic() + timeout
         try:
@@ -124,5 +178,14 @@ def run(spec: RunSpec, timeout: float = 120.0) -> RunResult:
             for process in context.processes:
                 if process.is_alive():
                     process.kill()
-        data = torch.load(result_path)
-    return RunResult(data["output"], data["hits"], data["misses"], data["wall"])
+        failures = {}
+        for rank in range(spec.world_size):
+            path = os.path.join(tmp, f"rank{rank}.err")
+            if os.path.exists(path):
+                with open(path) as handle:
+                    failures[rank] = handle.read()
+        if failures:
+            raise WorkerError(failures)
+        data = torch.load(os.path.join(tmp, "result.pt"))
+    return RunResult(data["output"], data["hits"], data["misses"], data["wall"], data["device"],
+                     tuple(data["step_times"]), placement.backend, placement.note)

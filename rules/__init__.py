@@ -12,6 +12,7 @@ from .zl003_broadcast_mutation import BroadcastMutationInForward
 from .zl004_toggle_submodule_state import ToggleSubmoduleState
 from .zl005_wrapper_fragile_access import WrapperFragileSubmoduleAccess
 from .zl006_self_state_mutation import SelfStateMutationInForward
+from .zl007_block_attribute_read import BlockAttributeReadInLoop
 
 ALL_RULES: List[Type[Rule]] = [
     SubmoduleStateMutationInForward,
@@ -20,6 +21,7 @@ ALL_RULES: List[Type[Rule]] = [
     ToggleSubmoduleState,
     WrapperFragileSubmoduleAccess,
     SelfStateMutationInForward,
+    BlockAttributeReadInLoop,
 ]
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

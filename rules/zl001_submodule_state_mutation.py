@@ -103,6 +103,98 @@ class SubmoduleStateMutationInForward(Rule):
     invalid = (
         Invalid(
             """
+            import itertools
+            import torch.nn as nn
+
+            class CustomOp(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self._forward_method = self.forward_native
+
+                def forward(self, *args):
+                    return self._forward_method(*args)
+
+            class RMSNorm(CustomOp):
+                def __init__(self, inner: nn.Linear):
+                    super().__init__()
+                    self.inner = inner
+
+                # No forward of its own: the inherited one dispatches to these.
+                def forward_native(self, x, eps):
+                    self.inner.eps = eps  # expect: ZL001
+                    return self.inner(x)
+
+                def forward_cuda(self, x, eps):
+                    return self.forward_native(x, eps)
+
+            class Gate(nn.Module):
+                def __init__(self, inner: nn.Linear):
+                    super().__init__()
+                    self.inner = inner
+                    self._forward_method = self.forward_cuda
+
+                def forward(self, x, scale):
+                    return self._forward_method(x, scale)
+
+                def forward_cuda(self, x, scale):
+                    self.inner.scale = scale  # expect: ZL001
+                    return self.inner(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.down = nn.ModuleList([nn.Linear(4, 4)])
+                    self.up = nn.ModuleList([nn.Linear(4, 4)])
+
+                def forward(self, x, flag):
+                    for block in itertools.chain(self.down, self.up):
+                        block.use_cache = flag  # expect: ZL001
+                        x = block(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class BaseTunerLayer:
+                def get_base_layer(self) -> nn.Module:
+                    return self.base_layer
+
+            class LoraLinear(nn.Module, BaseTunerLayer):
+                def __init__(self, base_layer: nn.Linear):
+                    super().__init__()
+                    self.base_layer = base_layer
+
+                def forward(self, x, merged):
+                    # A submodule returned by a method (here of a mixin base class).
+                    self.get_base_layer().weight = merged  # expect: ZL001
+                    return self.base_layer(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Attention(nn.Module):
+                def __init__(self, rotary_emb, layer_id):
+                    super().__init__()
+                    # A module handed to __init__ and shared by every layer, unannotated.
+                    self.rotary_emb = rotary_emb
+                    self.layer_id = layer_id
+
+                def _rope(self):
+                    return self.rotary_emb
+
+                def forward(self, positions, q, cache):
+                    if self.layer_id == 0:
+                        self.rotary_emb.cos_sin_cache = cache  # expect: ZL001
+                        self._rope().offsets = positions  # expect: ZL001
+                    return self.rotary_emb(positions, q)
+            """
+        ),
+        Invalid(
+            """
             import torch.nn as nn
             from vendor.factory import build_backbone
 
@@ -390,7 +482,7 @@ class SubmoduleStateMutationInForward(Rule):
                         blk = None
                     blk.flag = flag  # expect: ZL001
                     try:
-                        self.block.weight.data = x  # expect: ZL001
+                        self.block.mode = x  # expect: ZL001
                     finally:
                         pass
                     return x
@@ -413,6 +505,69 @@ class SubmoduleStateMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+            from transformers import AutoTokenizer
+
+            class Captioner(nn.Module):
+                def __init__(self, path, processor, step):
+                    super().__init__()
+                    # Called like modules, but a tokenizer and a processor are not modules.
+                    self.tokenizer = AutoTokenizer.from_pretrained(path)
+                    self.processor = processor
+                    self.step = step
+
+                def forward(self, text, image):
+                    self.tokenizer.padding_side = "left"
+                    self.processor.size = 224
+                    self.step.count = 0  # handed to __init__ but never called: not a module
+                    return self.tokenizer(text), self.processor(image)
+            """
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.emb = nn.Embedding(10, 4)
+                    self.lora_A = nn.ModuleDict({"default": nn.Linear(4, 2)})
+                    self.scales = nn.ParameterDict({"default": nn.Parameter(torch.ones(1))})
+
+                def forward(self, x, w, name):
+                    # Rebinding a tensor's data through a child is a parameter update, like
+                    # self.emb.weight.copy_(w): the tensor is not a submodule.
+                    self.emb.weight.data = w
+                    self.lora_A[name].weight.data = w
+                    self.lora_A[name].bias.requires_grad = False
+                    setattr(self.emb.weight, "data", w)
+                    # Entries of a ParameterDict are parameters; `data` is a tensor's alone.
+                    self.scales[name].data = w
+                    state = self.lora_A[name].state
+                    state.SCB = None
+                    return self.emb(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+            from vendor.layers import FancyLinear
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.proj = FancyLinear(4, 4)
+
+                def forward(self, x, w):
+                    # `weight` of a layer zlint cannot see is still a parameter by its name.
+                    self.proj.weight.data = w
+                    self.proj.config.dropout = 0.0
+                    return self.proj(x)
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

@@ -91,6 +91,21 @@ class SetattrOnSubmoduleInForward(Rule):
                     super().__init__()
                     self.block = nn.Linear(4, 4)
 
+                def forward(self, x, settings):
+                    self.block.__dict__.update(settings)  # expect: ZL002
+                    vars(self.block).update(mode="fast")  # expect: ZL002
+                    return self.block(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
                 def forward(self, x, flag):
                     setattr(self.block, "flag", flag)  # expect: ZL002
                     return self.block(x)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from zlint.context import FileContext
 
 
-def _write_related_statements(analysis) -> Set[int]:
+def write_related_statements(analysis) -> Set[int]:
     """Reads that only serve a write another rule reports: aliases of write targets and values
     saved for a restore."""
     import libcst as cst
@@ -33,7 +33,11 @@ def _write_related_statements(analysis) -> Set[int]:
 
 
 def _modules_between(links, block_links) -> int:
-    return sum(1 for link in links[len(block_links):-1] if link.maybe_module)
+    """Modules, known or presumed, between the block and the attribute read; parameters,
+    tensors, dtypes, devices and configuration objects do not count."""
+    from zlint.evidence import link_is_module
+
+    return sum(1 for link in links[len(block_links):-1] if link_is_module(link))
 
 
 class WrapperFragileSubmoduleAccess(Rule):
@@ -79,7 +83,7 @@ class WrapperFragileSubmoduleAccess(Rule):
         from zlint.fix.plan import _after, _is_prefix
 
         for analysis in ctx.analyses:
-            skip = {id(w.owner_expr) for w in analysis.writes} | _write_related_statements(analysis)
+            skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
             for read in analysis.reads:
                 if id(read.node) in skip or read.value.broadcast:
                     continue
@@ -259,6 +263,34 @@ class WrapperFragileSubmoduleAccess(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+            from vendor.layers import ReplicatedLinear
+
+            class MLP(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc_in = ReplicatedLinear(4, 4)
+
+                def forward(self, x):
+                    return self.fc_in(x)
+
+            class TimestepEmbedder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.mlp = MLP()
+
+                def forward(self, t):
+                    # Parameters, dtypes and configuration objects are not modules: one module
+                    # (fc_in) stands between the block and the read.
+                    t = t.to(self.mlp.fc_in.weight.dtype)
+                    w_dtype = self.mlp.fc_in.weight.dtype
+                    size = w_dtype.itemsize
+                    hidden = self.mlp.fc_in.config.hidden_size
+                    return self.mlp(t) * size * hidden
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

@@ -38,6 +38,56 @@ def _reads_by_method(cls) -> Dict[str, Set[str]]:
     return reads
 
 
+def _guarded_attribute(test, self_name):
+    """The ``x`` of a lazy-initialisation test: ``self.x is None``, ``not self.x``,
+    ``not hasattr(self, "x")`` or ``getattr(self, "x", None) is None``."""
+    import libcst as cst
+
+    from zlint.cst_util import dotted_name, self_attribute, string_literal
+
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.operator, cst.Is) and isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+            left = test.left
+            if isinstance(left, cst.Call) and dotted_name(left.func) == "getattr" and len(left.args) >= 2:
+                if isinstance(left.args[0].value, cst.Name) and left.args[0].value.value == self_name:
+                    return string_literal(left.args[1].value)
+                return None
+            return self_attribute(left, self_name)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        if isinstance(inner, cst.Call) and dotted_name(inner.func) == "hasattr" and len(inner.args) == 2:
+            if isinstance(inner.args[0].value, cst.Name) and inner.args[0].value.value == self_name:
+                return string_literal(inner.args[1].value)
+            return None
+        return self_attribute(inner, self_name)
+    return None
+
+
+def _lazy_initialisations(func) -> Set[int]:
+    """Statements of the idiom ``if self._x is None: self._x = build()``: a cache filled once,
+    on first use, and never changed by later calls."""
+    import libcst as cst
+
+    from zlint.cst_util import child_nodes, first_param_name, iter_statements, self_attribute
+
+    self_name = first_param_name(func)
+    found: Set[int] = set()
+    stack = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.If) and node.orelse is None:
+            guarded = _guarded_attribute(node.test, self_name)
+            if guarded is not None:
+                for stmt in iter_statements(node.body):
+                    if isinstance(stmt, (cst.Assign, cst.AnnAssign)):
+                        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+                        if any(self_attribute(t, self_name) == guarded for t in targets):
+                            found.add(id(stmt))
+        stack.extend(child_nodes(node))
+    return found
+
+
 class SelfStateMutationInForward(Rule):
     """Forward-time write to an attribute of the module itself that other methods read later.
 
@@ -80,9 +130,14 @@ class SelfStateMutationInForward(Rule):
             if not analysis.self_writes:
                 continue
             reads = _reads_by_method(analysis.cls)
+            lazy: Dict[int, Set[int]] = {}
             for write in analysis.self_writes:
                 if write.kind == "delete":
                     continue
+                if id(write.function) not in lazy:
+                    lazy[id(write.function)] = _lazy_initialisations(write.function)
+                if id(write.statement) in lazy[id(write.function)]:
+                    continue  # a lazily built cache: filled once, the same for every later call
                 readers = sorted(m for m, names in reads.items() if write.attr in names and m not in (write.method, "__init__"))
                 if not readers:
                     continue
@@ -95,9 +150,28 @@ class SelfStateMutationInForward(Rule):
                     function=write.function, owner=analysis.cls.name,
                 )
 
+    # A value computed once on first use (``if self._x is None: self._x = build()``) is not
+    # flagged: later calls do not change it, so it is not state carried between calls. A cache
+    # that a later call refills (keyed by shape, say) is still flagged.
     invalid = tuple(
         Invalid(code)
         for code in (
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def forward(self, x):
+                    if self._cache is None or self._cache.shape != x.shape:
+                        self._cache = x.clone()  # expect: ZL006
+                    if self._seen is None:
+                        self._seen = 0  # expect: ZL006
+                    else:
+                        self._seen = 1  # expect: ZL006
+                    return x
+
+                def extra_repr(self):
+                    return f"{self._cache} {self._seen}"
+            """,
             """
             import torch.nn as nn
 
@@ -201,6 +275,25 @@ class SelfStateMutationInForward(Rule):
     valid = tuple(
         Valid(code)
         for code in (
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def _build(self):
+                    return {}
+
+                def forward(self, x):
+                    if self._rope is None:
+                        self._rope = self._build()
+                    if not hasattr(self, "_mask"):
+                        self._mask = x.new_ones(4)
+                    if getattr(self, "_table", None) is None:
+                        self._table = [1, 2]
+                    return x * self._mask
+
+                def extra_repr(self):
+                    return f"{self._rope} {self._mask} {self._table}"
+            """,
             """
             import torch.nn as nn
 

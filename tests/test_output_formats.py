@@ -23,7 +23,7 @@ import torch.nn as nn
 class Leaf(nn.Module):
     def __init__(self):
         super().__init__()
-        self.flag = False
+        self.flag = False; self.attn = Attn()  # noqa: E702 - keeps the line numbers below
 
     def forward(self, x):
         return x if self.flag else -x
@@ -40,6 +40,16 @@ class Model(nn.Module):
         self.other.mode = "fast"  # zlint: ignore[ZL001]
         n = self.leaf.attn.inner.heads
         return self.leaf(x) * n
+
+
+class Inner(nn.Module):
+    heads = 2
+
+
+class Attn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Inner()
 """
 
 

@@ -1,0 +1,194 @@
+"""ZL007: forward reads a plain attribute of a block it takes from a block list (opt in)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from zlint.findings import Finding
+from zlint.rule import Invalid, Rule, Valid
+
+if TYPE_CHECKING:
+    from zlint.context import FileContext
+
+
+def _block_list_attribute(read, call) -> bool:
+    """``block.idx`` where ``block`` is an element of a module list that forward iterates and
+    calls (the lists block caches wrap), ``idx`` a plain attribute of the block's class: neither
+    a submodule nor a method, so a wrapper standing in for the block does not have it."""
+    links = read.value.links
+    block_links = call.callee.links
+    if len(links) != len(block_links) + 1 or not block_links or block_links[-1].expression != "[*]":
+        return False
+    block_type = call.callee.type
+    if block_type is None or getattr(block_type, "cls", None) is None:
+        return False
+    last = links[-1]
+    attr = last.expression[1:] if last.expression.startswith(".") else None
+    if attr is None or last.class_name is not None or last.maybe_module:
+        return False
+    return attr not in block_type.cls.method_names and not attr.startswith("__")
+
+
+
+class BlockAttributeReadInLoop(Rule):
+    """Forward-time read of a block's own plain attribute in the loop over a block list.
+
+    ## What it does
+    Flags reads such as `layer.attention_type` or `block.idx` in a forward that iterates a module
+    list of blocks (`for layer in self.layers:`) and calls each element, when the attribute is a
+    plain attribute of the block's class: neither a submodule nor a method. Off by default;
+    enable it with `--select ZL007` where a block cache wraps your block lists.
+
+    ## Why is this bad?
+    A block cache (cache-dit and its kind) replaces the elements of the block list with wrapper
+    modules during forward. The wrapper runs the block when called, but it has none of the
+    block's own attributes, so `layer.attention_type` raises `AttributeError` exactly as the
+    deep reads of ZL005 and the writes of ZL001 do.
+
+    It is off by default because most block lists are never wrapped: on transformers, where
+    decoder loops read `decoder_layer.attention_type` to pick a mask, it reports 24 reads and
+    no block cache wraps those loops; on the diffusion models a block cache does wrap
+    (diffusers, sglang's multimodal models) it reports almost nothing.
+
+    ## Example
+    ```python
+    class Model(nn.Module):
+        def forward(self, x, masks):
+            for layer in self.layers:
+                x = layer(x, mask=masks[layer.attention_type])
+            return x
+    ```
+
+    Use instead: keep what the parent needs beside the list (`self.layer_types[i]`), read it
+    with `getattr(layer, "attention_type", default)`, or pass the value into the block and let
+    the block choose.
+
+    ## Fix
+    There is no automatic fix. This rule is a warning.
+    """
+
+    code = "ZL007"
+    name = "block-attribute-read-in-loop"
+    severity = "warning"
+    default_enabled = False
+
+    def check(self, ctx: FileContext) -> Iterable[Finding]:
+        from zlint.fix.plan import _after, _is_prefix
+
+        from .zl005_wrapper_fragile_access import write_related_statements
+
+        for analysis in ctx.analyses:
+            skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
+            for read in analysis.reads:
+                if id(read.node) in skip or read.value.broadcast:
+                    continue
+                calls = [
+                    c for c in analysis.calls
+                    if c.function is read.function
+                    and _is_prefix(c.callee.links, read.value.links)
+                    and (c.trail == read.trail or _after(read.trail, c.trail))
+                    and _block_list_attribute(read, c)
+                ]
+                if not calls:
+                    continue
+                block = ctx.code(calls[0].call.func)
+                text = ctx.code(read.node)
+                attr = read.value.links[-1].expression.lstrip(".")
+                message = (
+                    f"`{analysis.cls.name}.{read.method}` reads `{text}` from block `{block}` of a block list it "
+                    f"iterates and calls; a block cache that wraps the list's elements has no `{attr}`: read it "
+                    f"with `getattr({block}, {attr!r}, default)` or pass the value into the block"
+                )
+                yield ctx.finding(
+                    self, read.node, message, chain=read.value.links, statement=read.statement,
+                    function=read.function, owner=analysis.cls.name,
+                )
+
+    invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx):
+                    super().__init__()
+                    self.idx = idx
+                    self.attention_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def forward(self, x, mask=None):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([Block(i) for i in range(3)])
+
+                def forward(self, x, masks):
+                    for layer in self.layers:
+                        x = layer(x, mask=masks[layer.attention_type])  # expect: ZL007
+                    for i, block in enumerate(self.layers):
+                        scale = block.idx  # expect: ZL007
+                        x = block(x) * scale
+                    return x
+            """
+        ),
+    )
+
+    valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attention_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def extra(self):
+                    return 1
+
+                def forward(self, x):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([Block() for _ in range(3)])
+                    self.layer_types = ["full"] * 3
+                    self.head = Block()
+
+                def forward(self, x, masks):
+                    for i, layer in enumerate(self.layers):
+                        kind = getattr(layer, "attention_type", "full")
+                        x = layer(x) + layer.extra()  # a method: a wrapper forwarding calls has it
+                        x = x * len(self.layer_types[i])
+                    # Not an element of a block list.
+                    if self.head.attention_type == "full":
+                        x = self.head(x)
+                    return x
+
+                def describe(self):
+                    # Not forward time.
+                    return [layer.attention_type for layer in self.layers]
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+            from vendor.blocks import VendorBlock
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([VendorBlock() for _ in range(3)])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        # The block's class is out of sight: zlint cannot tell a plain attribute.
+                        x = layer(x, kind=layer.attention_type)
+                    return x
+            """
+        ),
+    )
