@@ -71,7 +71,6 @@ PINS = [
 # Not pinned: vllm 0.33.0 (its only wheel is 336 MB, mostly compiled kernels).
 
 MODES = [("default", []), ("all", ["--select", "ZL"])]
-RULES = ["ZL000", "ZL001", "ZL002", "ZL003", "ZL004", "ZL005", "ZL006"]
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOT = HERE / "ecosystem" / "snapshot.json"
@@ -229,6 +228,21 @@ def run_zlint(tree: Path, extra: List[str]) -> Run:
     return Run(wall, int(document.get("files_checked", 0)), findings, errors, failure)
 
 
+def zlint_rules() -> Tuple[List[str], List[str]]:
+    """Every rule code of the zlint being measured, and those on by default (`zlint rules`)."""
+    proc = subprocess.run([sys.executable, "-m", "zlint", "rules"], capture_output=True, text=True)
+    every, default = [], []
+    for line in proc.stdout.splitlines():
+        fields = line.split()
+        if fields and re.fullmatch(r"[A-Z]+[0-9]+", fields[0]):
+            every.append(fields[0])
+            if len(fields) > 3 and fields[3] == "on":  # Code, Name, Fix, Default, Summary
+                default.append(fields[0])
+    if proc.returncode != 0 or not every:
+        raise SetupError(f"`zlint rules` failed (exit {proc.returncode}): {proc.stderr[-1000:]}")
+    return every, default
+
+
 def key_of(entry: dict) -> Key:
     return (entry["path"], entry["code"], entry["message"], entry["source"])
 
@@ -375,6 +389,7 @@ def main() -> int:
                  for pin in selected}
         triage = load_triage()
         snapshot = load_snapshot()
+        rules, default_rules = zlint_rules()
     except (SetupError, OSError, zipfile.BadZipFile) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -387,8 +402,8 @@ def main() -> int:
         tree = trees[pin.label]
         files, lines = count_source(tree, pin.package)
         out.append(f"\n## {pin.distribution} {pin.version}  ({files} files, {lines} lines)\n")
-        out.append(f"| mode    | wall (s) | checked | {' | '.join(RULES)} | internal errors/files | new | gone | precision")
-        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in RULES)}|----------------------:|----:|-----:|----------")
+        out.append(f"| mode    | wall (s) | checked | {' | '.join(rules)} | internal errors/files | new | gone | precision")
+        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in rules)}|----------------------:|----:|-----:|----------")
         results[pin.label] = {}
         for mode, extra in MODES:
             run = run_zlint(tree, extra)
@@ -397,7 +412,7 @@ def main() -> int:
             added, gone = diff(run.findings, snapshot.get(pin.label, {}).get(mode, []))
             labels = Counter(triage.get(key_of(f), {}).get("label", "") for f in run.findings)
             out.append(f"| {mode:<7} | {run.wall:8.1f} | {run.files_checked:7d} | "
-                       f"{' | '.join(f'{per_rule[r]:5d}' for r in RULES)} | {_internal(run):>21} | "
+                       f"{' | '.join(f'{per_rule[r]:5d}' for r in rules)} | {_internal(run):>21} | "
                        f"{len(added):3d} | {len(gone):4d} | {_precision(labels['true'], labels['false'])}")
             if run.failure:
                 failures.append(f"{pin.label} {mode}: {run.failure}")
@@ -417,7 +432,7 @@ def main() -> int:
 
     # Precision per rule over every package, each finding counted once per package (the union
     # of both modes: a default rule's findings appear in both).
-    per_rule: Dict[str, Counter] = {rule: Counter() for rule in RULES}
+    per_rule: Dict[str, Counter] = {rule: Counter() for rule in rules}
     untriaged: Dict[Key, dict] = {}
     for pin in selected:
         union: Dict[Key, dict] = {}
@@ -426,21 +441,20 @@ def main() -> int:
                 union.setdefault(key_of(finding), finding)
         for key, finding in union.items():
             label = triage.get(key, {}).get("label", "")
-            per_rule[finding["code"]][label or "untriaged"] += 1
+            per_rule.setdefault(finding["code"], Counter())[label or "untriaged"] += 1
             if not label:
                 untriaged.setdefault(key, dict(finding, where=f"{pin.label}:{finding['line']}"))
     out.append("\n## Precision by triage (true / (true + false); each finding once per package)\n")
     out.append("| rule  | true | false | untriaged | precision")
     out.append("|-------|-----:|------:|----------:|----------")
-    for rule in RULES:
+    for rule in per_rule:
         counts = per_rule[rule]
         if sum(counts.values()):
             out.append(f"| {rule} | {counts['true']:4d} | {counts['false']:5d} | {counts['untriaged']:9d} | "
                        f"{_precision(counts['true'], counts['false'])}")
-    default_rules = [r for r in RULES if r != "ZL006"]
-    for name, rules in (("default rules", default_rules), ("all rules", RULES)):
-        true = sum(per_rule[r]["true"] for r in rules)
-        false = sum(per_rule[r]["false"] for r in rules)
+    for name, subset in (("default rules", default_rules), ("all rules", list(per_rule))):
+        true = sum(per_rule[r]["true"] for r in subset)
+        false = sum(per_rule[r]["false"] for r in subset)
         out.append(f"| {name}: {_precision(true, false)}")
     if untriaged:
         out.append(f"\n{len(untriaged)} untriaged finding(s) (label them in {TRIAGE.relative_to(HERE.parent)}):")
