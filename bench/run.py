@@ -87,6 +87,10 @@ def zlint_command(*args):
     return [sys.executable, "-m", "zlint", "check", "--output-format", "json", "--exit-zero", *args, "."]
 
 
+def zlint_sarif_command(*args):
+    return [sys.executable, "-m", "zlint", "check", "--output-format", "sarif", "--exit-zero", *args, "."]
+
+
 def findings(tree: Path, *args) -> list:
     proc = subprocess.run(zlint_command(*args), cwd=tree, capture_output=True, text=True)
     document = json.loads(proc.stdout)
@@ -129,6 +133,11 @@ def main() -> int:
     subprocess.run(zlint_command("--cache-dir", str(cache)), cwd=tree, capture_output=True)
     run("zlint check warm (cache, unchanged)", zlint_command("--cache-dir", str(cache)))
     run("zlint check after touching one file", zlint_command("--cache-dir", str(cache)), prepare=lambda: os.utime(touched))
+    # SARIF uses the cache and the workers as JSON does; only the fixes are planned again, in
+    # this process, for the files that have fixable findings.
+    run("zlint check --no-cache --output-format sarif", zlint_sarif_command("--no-cache"))
+    subprocess.run(zlint_sarif_command("--cache-dir", str(cache)), cwd=tree, capture_output=True)
+    run("zlint check warm --output-format sarif", zlint_sarif_command("--cache-dir", str(cache)))
     run("ast.parse every file (1 process)", [sys.executable, "-c", _FLOOR, "ast", "."])
     if not args.skip_floors:
         # Minutes per run: measured once.
@@ -151,6 +160,10 @@ def main() -> int:
     for label, wall, peak in rows:
         ratio = f"{wall / base:.2f}x" if base else "n/a"
         print(f"| {label:<44} | {wall:>8.2f} | {ratio:>7} | {peak:>13.0f} |")
+    walls = {label: wall for label, wall, _ in rows}
+    for sarif, json_label in (("zlint check --no-cache --output-format sarif", "zlint check --no-cache (all workers)"),
+                              ("zlint check warm --output-format sarif", "zlint check warm (cache, unchanged)")):
+        print(f"SARIF vs JSON: {sarif}: {walls[sarif] / walls[json_label]:.2f}x of `{json_label}`")
     print(f"\nfindings: {len(modes['cold'])}; identical in every mode: {'yes' if identical else 'NO'}")
     return 0 if identical else 1
 

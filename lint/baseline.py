@@ -15,7 +15,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .findings import Finding
 
@@ -53,8 +53,9 @@ def _line_text(path: str, line: int, cache: Dict[str, List[str]]) -> str:
     return " ".join(text.split())
 
 
-def fingerprints(findings: List[Finding], root: Path) -> List[Tuple[Finding, Entry]]:
-    cache: Dict[str, List[str]] = {}
+def fingerprints(findings: List[Finding], root: Path, sources: Optional[Dict[str, str]] = None) -> List[Tuple[Finding, Entry]]:
+    # The text the run read (standard input included); the disk only for cached results.
+    cache: Dict[str, List[str]] = {path: text.splitlines() for path, text in (sources or {}).items()}
     seen: Counter = Counter()
     out = []
     for finding in sorted(findings, key=Finding.sort_key):
@@ -68,8 +69,8 @@ def fingerprints(findings: List[Finding], root: Path) -> List[Tuple[Finding, Ent
     return out
 
 
-def write_baseline(path: Path, findings: List[Finding], root: Path) -> int:
-    entries = [entry for _, entry in fingerprints(findings, root)]
+def write_baseline(path: Path, findings: List[Finding], root: Path, sources: Optional[Dict[str, str]] = None) -> int:
+    entries = [entry for _, entry in fingerprints(findings, root, sources)]
     document = {
         "version": _VERSION,
         "entries": [{"code": e.code, "path": e.path, "fingerprint": e.fingerprint} for e in entries],
@@ -93,11 +94,12 @@ def read_baseline(path: Path) -> List[Entry]:
         raise BaselineError(f"{path} is not a zlint baseline: {exc}") from None
 
 
-def apply_baseline(findings: List[Finding], entries: List[Entry], root: Path) -> Tuple[List[Finding], List[Entry]]:
+def apply_baseline(findings: List[Finding], entries: List[Entry], root: Path,
+                   sources: Optional[Dict[str, str]] = None) -> Tuple[List[Finding], List[Entry]]:
     """The findings not in the baseline, and the baseline entries nothing matched (stale)."""
     remaining = Counter(entries)
     new = []
-    for finding, entry in fingerprints(findings, root):
+    for finding, entry in fingerprints(findings, root, sources):
         if remaining[entry] > 0:
             remaining[entry] -= 1
         else:

@@ -74,6 +74,7 @@ def cache_key(config, codes: Set[str]) -> str:
         "src": [str(p) for p in config.src],
         "template": config.parameter_template,
         "root": str(config.project_root),
+        "target": list(getattr(config, "target_version", None) or ()),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -84,6 +85,7 @@ class Cache:
         self.file = directory / f"results-{key}.json"
         self.entries = entries
         self.dirty = False
+        self.save_error: Optional[str] = None  # why the cache could not be written, for a warning
         self._dep_ok: Dict[str, bool] = {}
 
     @classmethod
@@ -175,8 +177,8 @@ class Cache:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"format": _FORMAT, "files": self.entries}, handle, separators=(",", ":"))
             os.replace(temp, self.file)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        except OSError as exc:  # a cache that cannot be written only costs time: warn, go on
+            self.save_error = f"cannot write the cache in {self.directory}: {exc.strerror or exc} (the next run starts cold)"
 
 
 def clean(directory: Path) -> bool:

@@ -8,16 +8,19 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 import click
 
 from . import __version__
-from .config import ConfigError, apply_overrides, resolve_config
+from .config import ConfigError, resolve_config
 from .report import OUTPUT_FORMATS, REPORTERS
+from .report.statistics import write_statistics
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_STARTED = time.perf_counter()  # for the run's time in JUnit output
 
 
 def _split(values: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -45,8 +48,15 @@ def _common_options(func):
         click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."),
         click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
         click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to exclude."),
-        click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml instead of searching for one."),
-        click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How to print findings (default: text)."),
+        click.option("--config", "config_file", multiple=True,
+                     help="A configuration file to use instead of searching for one, or a TOML `KEY = VALUE` "
+                          "that overrides one setting (repeatable)."),
+        click.option("--force-exclude/--no-force-exclude", default=None,
+                     help="Apply the excludes to paths given explicitly, too (as pre-commit passes them)."),
+        click.option("--target-version", default=None, metavar="3.X",
+                     help="The Python version whose syntax the code is written in (default: target-version, else this interpreter's)."),
+        click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, envvar="ZLINT_OUTPUT_FORMAT",
+                     help="How to print findings (default: $ZLINT_OUTPUT_FORMAT, else text)."),
         click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line."),
@@ -63,9 +73,31 @@ def _common_options(func):
     return func
 
 
-def _load_config(targets, config_file, select, extend_select, ignore, exclude):
-    config = resolve_config(targets, config_file)
-    return apply_overrides(config, _split(select), _split(extend_select), _split(ignore), _split(exclude))
+def _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude=None, target_version=None):
+    """The settings for each file (``Settings``) and those of the first path (for what is run
+    once: the cache folder to clean, a baseline's paths, standard input)."""
+    from .settings_files import Overrides, Settings, cli_target_version, split_config_options
+
+    if select and not _split(select):
+        raise ConfigError("--select '' selects no rule; name rule codes (or ALL), or leave --select out for the defaults")
+    explicit, inline = split_config_options(config_file)
+    overrides = Overrides(_split(select), _split(extend_select), _split(ignore), _split(exclude), inline,
+                          force_exclude, cli_target_version(target_version))
+    _validate_cli_selectors(overrides)
+    first = targets[0] if targets else Path(".")
+    settings = Settings(overrides, explicit, default_start=first)
+    return settings.for_file(first), settings
+
+
+def _validate_cli_selectors(overrides) -> None:
+    from zlint.rules import ALL_RULES
+
+    from .selection import _expand
+
+    for option, selectors in (("--select", overrides.select), ("--extend-select", overrides.extend_select),
+                              ("--ignore", overrides.ignore)):
+        for selector in selectors:
+            _expand(selector, ALL_RULES, option)
 
 
 @cli.command()
@@ -80,9 +112,14 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude):
 @click.option("--stdin-filename", type=click.Path(path_type=Path),
               help="With PATHS `-`: the path the code read from standard input is checked as (for imports, "
                    "per-file ignores and the reported file name).")
-def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-          unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report, statistics, show_suppressed,
-          write_baseline, baseline, stdin_filename) -> None:
+@click.option("--show-settings", is_flag=True, help="Print the settings that apply to the first path, and exit.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be checked, and exit.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list each fix applied.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when anything was fixed.")
+def check(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version, output_format,
+          output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, fix, runtime_report, statistics,
+          show_suppressed, write_baseline, baseline, stdin_filename, show_settings, show_files, show_fixes,
+          exit_non_zero_on_fix) -> None:
     """Check PATHS (default: the current directory) and report findings. PATHS `-` reads one file
     from standard input."""
     reads_stdin = any(str(p) == "-" for p in paths)
@@ -91,8 +128,16 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     if stdin_filename is not None and not reads_stdin:
         _fail("--stdin-filename needs `-` among the paths")
     if fix or diff:
+        refused = [name for name, given in (("--statistics", statistics), ("--baseline", baseline is not None),
+                                            ("--write-baseline", write_baseline is not None),
+                                            ("--runtime-report", runtime_report is not None),
+                                            ("--show-suppressed", show_suppressed), ("--show-settings", show_settings),
+                                            ("--show-files", show_files)) if given]
+        if refused:
+            _fail(f"{', '.join(refused)} cannot be combined with fixing (--fix/--diff): check first, then fix")
+        _refuse_fix_only_options(jobs, cache_dir)
         _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
-                 quiet, unsafe_fixes, diff)
+                 quiet, unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix)
         return
     from .runner import StdinSource, check_paths
 
@@ -105,37 +150,51 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
     else:
         targets = list(paths) or [Path(".")]
     try:
-        config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
-        cache = None if no_cache else (cache_dir or config.cache_dir)
-        output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
-        with_fixes = output_format == "sarif" and stdin is None
-        result = check_paths(targets, config, jobs=1 if with_fixes else jobs, cache_dir=None if with_fixes else cache,
-                             keep_plans=with_fixes, stdin=stdin)
-        options = {}
-        if with_fixes:
-            from .report.sarif import fix_changes
+        config, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
+                                        target_version)
+        if stdin is not None and stdin_filename is not None:
+            config = settings.for_file(stdin.path)
+        if show_settings:
+            from .settings_files import describe
 
-            options["fixes"] = fix_changes(result)
-        options["show_suppressed"] = show_suppressed
+            click.echo("\n".join(describe(settings.for_file(targets[0]))))
+            sys.exit(EXIT_CLEAN)
+        if show_files:
+            _show_files(targets, settings)
+        if output_file is not None:
+            _prepare_output(output_file)
+        if stdin is not None and config.force_exclude and stdin_filename is not None:
+            from .discovery import FileFilter, force_excluded
+
+            if force_excluded(stdin.path, config, FileFilter(config)):
+                sys.exit(EXIT_CLEAN)  # as Ruff: an excluded --stdin-filename is not checked
+        cache = None if no_cache else (cache_dir or (lambda group: group.cache_dir))
+        output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
+        result = check_paths(targets, config, jobs=jobs, cache_dir=cache, stdin=stdin, settings=settings)
+        options = {"show_suppressed": show_suppressed}
+        if output_format == "sarif" and stdin is None:
+            from .report.sarif_fixes import fix_changes
+
+            options["fixes"] = fix_changes(result, settings, cache)
         if write_baseline is not None or baseline is not None:
             from .baseline import BaselineError, apply_baseline, read_baseline
             from .baseline import write_baseline as save_baseline
 
             try:
                 if write_baseline is not None:
-                    count = save_baseline(write_baseline, result.findings, config.project_root)
+                    count = save_baseline(write_baseline, result.findings, config.project_root, result.sources)
                     click.echo(f"Wrote {count} finding(s) to {write_baseline}", err=True)
                     sys.exit(EXIT_CLEAN)
                 entries = read_baseline(baseline)
             except BaselineError as exc:
                 _fail(str(exc))
                 return
-            result.findings, stale = apply_baseline(result.findings, entries, config.project_root)
+            result.findings, stale = apply_baseline(result.findings, entries, config.project_root, result.sources)
             for entry in stale:
                 click.echo(f"warning: stale baseline entry: {entry.code} in {entry.path} ({entry.fingerprint}) "
                            f"matches no finding any more", err=True)
         if runtime_report is not None:
-            from .discovery import discover
+            from .discovery import discover_groups
             from .runtime_report import ReportError, load_report, merge
 
             try:
@@ -143,30 +202,74 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
             except ReportError as exc:
                 _fail(str(exc))
                 return
-            checked = [str(stdin.path)] if stdin is not None else [str(p) for p in discover(targets, config)[0]]
+            if stdin is not None:
+                checked = [str(stdin.path)]
+            else:
+                checked = [str(p) for _, files in discover_groups(targets, settings)[0] for p in files]
             result.findings = merge(result.findings, records, checked)
     except ConfigError as exc:
         _fail(str(exc))
         return
+    if show_fixes:
+        options["show_fixes"] = True
     if statistics:
-        from .report.statistics import write_statistics
-
-        write_statistics(result, sys.stdout, {})
-        _exit_for(result, exit_zero)
+        options["statistics"] = True
     _report_and_exit(result, output_format, output_file, exit_zero, quiet, options)
+
+
+def _refuse_fix_only_options(jobs, cache_dir) -> None:
+    if jobs is not None:
+        _fail("-j/--jobs cannot be used with fixing: fixes are planned in one process")
+    if cache_dir is not None and not os.environ.get("ZLINT_CACHE_DIR"):
+        _fail("--cache-dir cannot be used with fixing: fixing never reads the cache (it needs every fix plan)")
+
+
+def _show_files(targets, settings) -> None:
+    """``--show-files``: each file a check of these paths would read, one a line."""
+    from .discovery import discover_groups
+
+    groups, warnings, unreadable = discover_groups(targets, settings)
+    from .runner import display_path
+
+    shown = sorted([display_path(p) for _, files in groups for p in files] + [display_path(p) for p, _ in unreadable])
+    for line in shown:
+        click.echo(line)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    sys.exit(EXIT_CLEAN)
+
+
+def _prepare_output(output_file: Path) -> None:
+    """``-o``: create its folder and make sure it can be written before the run, not after."""
+    try:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        if output_file.is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        if not os.access(output_file.parent, os.W_OK) or (output_file.exists() and not os.access(output_file, os.W_OK)):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        _fail(f"cannot write {output_file}: {exc.strerror or exc}")
 
 
 @cli.command(name="fix")
 @_common_options
-def fix_command(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
-                quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff) -> None:
+@click.option("--show-fixes", is_flag=True, help="List each fix applied (path, line, code).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when anything was fixed, even if nothing is left.")
+@click.option("--fix-only", is_flag=True,
+              help="Print only what was fixed (or why nothing could be), not the findings left, and exit 0 for them "
+                   "(the pre-commit fix hook: the check hook reports the rest).")
+def fix_command(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version,
+                output_format, output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, show_fixes,
+                exit_non_zero_on_fix, fix_only) -> None:
     """Rewrite fixable findings in PATHS into forward-argument threading."""
+    _refuse_fix_only_options(jobs, cache_dir)
     _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-             unsafe_fixes, diff)
+             unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix, fix_only)
 
 
 def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-             unsafe_fixes, diff) -> None:
+             unsafe_fixes, diff, force_exclude=None, target_version=None, show_fixes=False,
+             exit_non_zero_on_fix=False, fix_only=False) -> None:
     from .fix.apply import FixError
     from .fix.run import apply_fixes, plan_fixes, unified_diff
     from .runner import check_paths
@@ -175,16 +278,20 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         _fail("fixes edit files on disk and may span several files: check standard input, fix the files")
     targets = list(paths) or [Path(".")]
     try:
-        config = _load_config(targets, config_file, select, extend_select, ignore, exclude)
-        outcome = plan_fixes(targets, config, unsafe=unsafe_fixes)
+        config, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
+                                        target_version)
+        if output_file is not None:
+            _prepare_output(output_file)
+        outcome = plan_fixes(targets, config, unsafe=unsafe_fixes, settings=settings)
         if diff:
             text = unified_diff(outcome.edits)
             sys.stdout.write(text)
             count = len(outcome.applied) if outcome.edits else 0
             click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+            _echo_refused(outcome)
             sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
         apply_fixes(outcome)
-        result = check_paths(targets, config) if outcome.edits else outcome.before
+        result = check_paths(targets, config, settings=settings) if outcome.edits else outcome.before
     except ConfigError as exc:
         _fail(str(exc))
         return
@@ -192,11 +299,31 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         _fail(str(exc))
         return
     fixed = len(outcome.applied) if outcome.edits else 0
+    if show_fixes and outcome.edits:
+        for finding in outcome.applied:
+            click.echo(f"Fixed {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} {finding.name}",
+                       err=True)
     if not quiet:
+        for shown in outcome.changed_files():
+            click.echo(f"Changed {shown}", err=True)
         click.echo(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.", err=True)
+        _echo_refused(outcome)
         if outcome.skipped_unsafe and not unsafe_fixes:
             click.echo(f"{outcome.skipped_unsafe} fix(es) available with --unsafe-fixes.", err=True)
-    _report_and_exit(result, output_format, output_file, exit_zero, quiet)
+    if fix_only:
+        for error in result.internal_errors:
+            click.echo(f"error: internal error in {error.rule} while checking {error.path}: {error.message}", err=True)
+        if result.internal_errors:
+            sys.exit(EXIT_ERROR)
+        sys.exit(EXIT_FINDINGS if exit_non_zero_on_fix and fixed else EXIT_CLEAN)
+    _report_and_exit(result, output_format, output_file, exit_zero, quiet,
+                     {"exit_on_fix": bool(exit_non_zero_on_fix and fixed)})
+
+
+def _echo_refused(outcome) -> None:
+    """Each finding the fix left as it was, and why."""
+    for finding, why in outcome.refused:
+        click.echo(f"Not fixed: {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code}: {why}", err=True)
 
 
 def _display_stdin_name(stdin_filename: Optional[Path]) -> str:
@@ -212,24 +339,35 @@ def _report_and_exit(result, output_format, output_file, exit_zero, quiet, extra
         click.echo(f"warning: {warning}", err=True)
     if result.files_checked == 0:
         click.echo("warning: no Python files found under the given paths", err=True)
-    reporter = REPORTERS[output_format or "text"]
-    options = {"quiet": quiet, **(extra or {})}
+    options = {"quiet": quiet, "elapsed": time.perf_counter() - _STARTED, **(extra or {})}
+    if options.get("statistics"):
+        from .report.statistics import write_statistics_json
+
+        reporter = write_statistics_json if output_format == "json" else write_statistics
+    else:
+        reporter = REPORTERS[output_format or "text"]
     if output_file is not None:
         try:
+            output_file.parent.mkdir(parents=True, exist_ok=True)
             with output_file.open("w", encoding="utf-8") as handle:
                 reporter(result, handle, options)
         except OSError as exc:
             _fail(f"cannot write {output_file}: {exc.strerror or exc}")
     else:
+        from .report.colour import colour_enabled
+
+        options["colour"] = colour_enabled(sys.stdout)
         reporter(result, sys.stdout, options)
-    _exit_for(result, exit_zero)
+    _exit_for(result, exit_zero, options.get("exit_on_fix", False))
 
 
-def _exit_for(result, exit_zero) -> None:
+def _exit_for(result, exit_zero, exit_on_fix=False) -> None:
     for error in result.internal_errors:
         click.echo(f"error: internal error in {error.rule} while checking {error.path}: {error.message}", err=True)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
+    if exit_on_fix:
+        sys.exit(EXIT_FINDINGS)
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)

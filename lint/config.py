@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ class Config:
     src: List[Path] = field(default_factory=list)
     parameter_template: str = DEFAULT_PARAMETER_TEMPLATE
     cache_dir_setting: Optional[Path] = None
+    force_exclude: bool = False  # apply the excludes to paths given explicitly, too
+    target_version: Optional[Tuple[int, int]] = None  # None: the running interpreter's syntax
 
     @property
     def cache_dir(self) -> Path:
@@ -80,9 +83,25 @@ def _parse_template(value, where: Path) -> str:
 
 _TOP_LEVEL_KEYS = {
     "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores",
-    "respect-gitignore", "src", "fix", "cache-dir",
+    "respect-gitignore", "src", "fix", "cache-dir", "force-exclude", "target-version",
 }
 _FIX_KEYS = {"parameter-template"}
+
+
+def parse_target_version(value, where: str) -> Tuple[int, int]:
+    """``"3.12"`` or Ruff's ``"py312"`` as (3, 12)."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    match = re.fullmatch(r"(?:py)?3\.?(\d{1,2})", text)
+    if not match or not 7 <= int(match.group(1)) <= 15:
+        raise ConfigError(f"{where}: `target-version` must be a Python version such as \"3.12\" or \"py312\", got {value!r}")
+    return (3, int(match.group(1)))
+
+
+def _zlint_table(document):
+    """The [tool.zlint] table of a parsed pyproject.toml, or None when there is none (a `tool`
+    that is not a table holds no zlint table either)."""
+    tool = document.get("tool") if isinstance(document, dict) else None
+    return tool.get("zlint") if isinstance(tool, dict) else None
 
 
 def load_config_file(path: Path, require_table: bool = False) -> Config:
@@ -92,10 +111,10 @@ def load_config_file(path: Path, require_table: bool = False) -> Config:
             document = tomllib.load(handle)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if path.name == "pyproject.toml":
-        table = document.get("tool", {}).get("zlint")
+        table = _zlint_table(document)
         if table is None:
             if require_table:
                 raise ConfigError(f"{path}: no [tool.zlint] table")
@@ -104,13 +123,18 @@ def load_config_file(path: Path, require_table: bool = False) -> Config:
         table = document
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.zlint] must be a table")
+    return apply_table(Config(project_root=root, config_file=path), table, path, root)
+
+
+def apply_table(config: Config, table: dict, path, root: Path) -> Config:
+    """Set ``config``'s fields from a [tool.zlint] table; ``path`` names the table's origin in
+    errors and ``root`` anchors its relative paths."""
     unknown = sorted(set(table) - _TOP_LEVEL_KEYS)
     if unknown:
         raise ConfigError(
             f"{path}: unknown key(s) in [tool.zlint]: {', '.join(unknown)}"
             f" (expected one of: {', '.join(sorted(_TOP_LEVEL_KEYS))})"
         )
-    config = Config(project_root=root, config_file=path)
     if "select" in table:
         config.select = _string_list("select", table["select"], path)
     if "extend-select" in table:
@@ -141,6 +165,10 @@ def load_config_file(path: Path, require_table: bool = False) -> Config:
             raise ConfigError(f"{path}: unknown key(s) in [tool.zlint.fix]: {', '.join(unknown_fix)}")
         if "parameter-template" in fix_table:
             config.parameter_template = _parse_template(fix_table["parameter-template"], path)
+    if "force-exclude" in table:
+        config.force_exclude = _parse_bool("force-exclude", table["force-exclude"], path)
+    if "target-version" in table:
+        config.target_version = parse_target_version(table["target-version"], str(path))
     return config
 
 
@@ -151,15 +179,33 @@ def find_config_file(start: Path) -> Optional[Path]:
         current = current.parent
     for directory in (current, *current.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                with candidate.open("rb") as handle:
-                    document = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise ConfigError(f"{candidate}: cannot be read as TOML: {exc}") from None
-            if "zlint" in document.get("tool", {}):
-                return candidate
+        if has_zlint_table(candidate):
+            return candidate
     return None
+
+
+_TABLE_HEADER = re.compile(rb"^\s*\[+\s*tool\s*\.\s*zlint\b|^\s*tool\s*\.\s*zlint\b|^\s*zlint\s*=", re.MULTILINE)
+
+
+def has_zlint_table(candidate: Path) -> bool:
+    """Whether ``candidate`` is a pyproject.toml holding [tool.zlint]. Another project's file
+    without that table is never an error, even when it cannot be read or parsed; a broken file
+    that mentions tool.zlint is one (the user meant to configure zlint)."""
+    try:
+        if not candidate.is_file():
+            return False
+        data = candidate.read_bytes()
+    except OSError:
+        return False
+    if b"zlint" not in data:
+        return False
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        if _TABLE_HEADER.search(data):
+            raise ConfigError(f"{candidate}: cannot be read as TOML: {exc}") from None
+        return False
+    return _zlint_table(document) is not None
 
 
 def find_project_root(start: Path) -> Path:

@@ -63,7 +63,7 @@ class FileContext:
         from .fix.plan import Planner
 
         template = self.config.parameter_template if self.config is not None else DEFAULT_PARAMETER_TEMPLATE
-        return Planner(self.index, template)
+        return Planner(self.index, template, self.config)
 
     @cached_property
     def locator(self):

@@ -60,7 +60,10 @@ class FileFilter:
 
 def _load_gitignore(directory: Path) -> Optional[_IgnoreLayer]:
     gitignore = directory / ".gitignore"
-    if not gitignore.is_file():
+    try:
+        if not gitignore.is_file():
+            return None
+    except OSError:  # a folder we may not look into: its own listing reports it
         return None
     try:
         lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -103,43 +106,105 @@ def _ancestor_layers(directory: Path, stop: Path) -> List[_IgnoreLayer]:
 
 def discover(paths: Sequence[Path], config: Config) -> Tuple[List[Path], List[str]]:
     """Return the files to check (sorted, unique) and warnings for paths that yielded nothing."""
-    file_filter = FileFilter(config)
-    found: dict = {}
-    warnings: List[str] = []
-    for given in paths:
-        if given.is_file():
-            found.setdefault(os.path.abspath(given), given)
-            continue
-        if not given.is_dir():
-            warnings.append(f"{given}: no such file or directory")
-            continue
-        layers = _ancestor_layers(given, config.project_root) if config.respect_gitignore else []
-        _walk(given, layers, file_filter, config.respect_gitignore, found)
-    files = sorted(found.values(), key=lambda p: p.as_posix())
+    from .settings_files import Settings
+
+    groups, warnings, _ = discover_groups(paths, Settings.fixed(config))
+    files = sorted((path for _, members in groups for path in members), key=lambda p: p.as_posix())
     return files, warnings
 
 
-def _walk(directory: Path, layers: List[_IgnoreLayer], file_filter: FileFilter, use_git: bool, found: dict) -> None:
-    if use_git:
-        layer = _load_gitignore(directory)
-        if layer:
-            layers = layers + [layer]
+def discover_groups(paths: Sequence[Path], settings) -> Tuple[List[Tuple[Config, List[Path]]], List[str], List[Tuple[Path, str]]]:
+    """The files to check grouped by the settings that apply to each (the nearest [tool.zlint]
+    above it), each group sorted; warnings for paths that yielded nothing; and the files or
+    folders that could not be read (path, reason), which the run reports as ZL000."""
+    found: dict = {}  # absolute path -> (shown path, config)
+    warnings: List[str] = []
+    unreadable: List[Tuple[Path, str]] = []
+    filters: dict = {}
+
+    def filter_for(config: Config) -> FileFilter:
+        if id(config) not in filters:
+            filters[id(config)] = FileFilter(config)
+        return filters[id(config)]
+
+    for given in paths:
+        try:
+            is_file, is_dir = given.is_file(), given.is_dir()
+        except OSError as exc:
+            unreadable.append((given, exc.strerror or str(exc)))
+            continue
+        if is_file:
+            config = settings.for_file(given)
+            if config.force_exclude and force_excluded(given, config, filter_for(config)):
+                continue
+            found.setdefault(os.path.abspath(given), (given, config))
+            continue
+        if not is_dir:
+            warnings.append(f"{given}: no such file or directory")
+            continue
+        config = settings.for_directory(given)
+        if config.force_exclude and force_excluded(given, config, filter_for(config), is_dir=True):
+            continue
+        layers = _ancestor_layers(given, config.project_root) if config.respect_gitignore else []
+        _walk(given, layers, settings, filter_for, found, unreadable)
+    groups: dict = {}
+    for shown, config in sorted(found.values(), key=lambda item: item[0].as_posix()):
+        groups.setdefault(id(config), (config, []))[1].append(shown)
+    return list(groups.values()), warnings, unreadable
+
+
+def force_excluded(path: Path, config: Config, file_filter: FileFilter, is_dir: bool = False) -> bool:
+    """``--force-exclude``: whether a path given explicitly (as pre-commit passes them) is
+    excluded, by itself or by a folder between it and its project root."""
+    absolute = Path(os.path.abspath(path))
+    if file_filter.excluded(absolute, is_dir):
+        return True
+    root = Path(os.path.abspath(config.project_root))
+    if root not in absolute.parents:
+        return False  # outside the project: only the path itself is matched
+    for parent in absolute.parents:
+        if parent == root:
+            break
+        if file_filter.excluded(parent, True):
+            return True
+    return False
+
+
+def _walk(directory: Path, layers: List[_IgnoreLayer], settings, filter_for, found: dict, unreadable: list,
+          inherited: Optional[Config] = None) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        unreadable.append((directory, f"cannot read folder: {exc.strerror or exc}"))
         return
+    # A folder without a pyproject.toml has its parent's settings: no lookup needed.
+    if inherited is None or any(entry.name == "pyproject.toml" for entry in entries):
+        config = settings.for_directory(directory)
+    else:
+        config = inherited
+    file_filter = filter_for(config)
+    use_git = config.respect_gitignore
+    if use_git:
+        try:
+            layer = _load_gitignore(directory)
+        except OSError:
+            layer = None
+        if layer:
+            layers = layers + [layer]
     for entry in entries:
         path = Path(entry.path)
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
             is_file = entry.is_file()
-        except OSError:
+        except OSError as exc:
+            if path.suffix in PYTHON_SUFFIXES:
+                unreadable.append((path, f"cannot read file: {exc.strerror or exc}"))
             continue
         if is_dir:
             if file_filter.excluded(path, True) or (use_git and _gitignored(path, True, layers)):
                 continue
-            _walk(path, layers, file_filter, use_git, found)
+            _walk(path, layers, settings, filter_for, found, unreadable, config)
         elif is_file and path.suffix in PYTHON_SUFFIXES:
             if file_filter.excluded(path, False) or (use_git and _gitignored(path, False, layers)):
                 continue
-            found.setdefault(os.path.abspath(entry.path), path)
+            found.setdefault(os.path.abspath(entry.path), (path, config))

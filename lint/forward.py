@@ -646,6 +646,9 @@ class _Walker:
                 continue
             if isinstance(current, cst.Call):
                 calls.append((current, scope))
+            if isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
+                # `if (blk := self.inner) is not None:` binds an alias for what follows.
+                self.bind(current.target, self.eval(current.value, scope), scope)
             stack.extend((child, scope) for child in child_nodes(current))
         for attribute, scope in attributes:
             if id(attribute) in self.seen_reads:
@@ -852,9 +855,7 @@ def _method_dispatch(cls: ClassSummary) -> Dict[str, List[str]]:
     dispatch: Dict[str, List[str]] = {}
     for func in cls.methods.values():
         self_name = first_param_name(func)
-        stack: List[cst.CSTNode] = [func.body]
-        while stack:
-            node = stack.pop()
+        for node in _all_statements(func.body):
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
                 value = node.value
                 if isinstance(value.value, cst.Name) and value.value.value == self_name and value.attr.value in cls.methods:
@@ -862,8 +863,25 @@ def _method_dispatch(cls: ClassSummary) -> Dict[str, List[str]]:
                         t = target.target
                         if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
                             dispatch.setdefault(t.attr.value, []).append(value.attr.value)
-            stack.extend(child_nodes(node))
     return dispatch
+
+
+def _all_statements(body) -> List[cst.CSTNode]:
+    """Every simple statement of a body, nested blocks included, without entering expressions."""
+    found: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = list(iter_statements(body))
+    while stack:
+        stmt = stack.pop()
+        found.append(stmt)
+        if isinstance(stmt, cst.If) and isinstance(stmt.orelse, cst.If):
+            stack.append(stmt.orelse)  # elif
+        blocks = [getattr(stmt, "body", None), getattr(getattr(stmt, "orelse", None), "body", None),
+                  getattr(getattr(stmt, "finalbody", None), "body", None)]
+        blocks += [handler.body for handler in getattr(stmt, "handlers", ()) or ()]
+        for block in blocks:
+            if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                stack.extend(iter_statements(block))
+    return found
 
 
 def _returned_self_attributes(func: cst.FunctionDef) -> Set[str]:

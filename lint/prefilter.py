@@ -101,9 +101,10 @@ def _max(a: Depth, b: Depth) -> Depth:
 class _MethodFacts:
     """What one method does, gathered in a single walk, then solved for name depths."""
 
-    def __init__(self, method):
+    def __init__(self, method, getters: Set[str] = frozenset()):
         self.method = method
         self.self_name = _self_name(method)
+        self.getters = getters  # methods of the class that may return a submodule
         self.bindings: List[Tuple[ast.AST, ast.AST, int]] = []  # (target, value, extra links)
         self.write_bases: List[ast.AST] = []  # objects that attributes are written on
         self.setattr_objects: List[ast.AST] = []
@@ -262,7 +263,12 @@ class _MethodFacts:
                 inner = self.depth(func.value)
                 return None if inner is None else inner + 1
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.self_name:
-                return 1  # self.get_base_layer(): a method may return a submodule
+                # self.get_base_layer(): a getter (no arguments, maybe inherited) or a method of
+                # the class that returns self.<x> or is annotated may return a submodule;
+                # self.norm(x) calls a submodule and returns a tensor.
+                if (not node.args and not node.keywords) or func.attr in self.getters:
+                    return 1
+                return None
             return None
         if isinstance(node, ast.IfExp):
             return _max(self.depth(node.body), self.depth(node.orelse))
@@ -300,6 +306,18 @@ class _MethodFacts:
         return False
 
 
+def _statements(body) -> Iterable[ast.stmt]:
+    """Every statement of a body, nested blocks included, without descending into expressions."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for field in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(stmt, field, ()) or ())
+        for handler in getattr(stmt, "handlers", ()) or ():
+            stack.extend(handler.body)
+
+
 class _LazyFacts(dict):
     """Method name -> facts, gathered only for the methods that reachability visits."""
 
@@ -307,6 +325,20 @@ class _LazyFacts(dict):
         super().__init__()
         self.methods = methods
         self._dispatch: Optional[Dict[str, List[str]]] = None
+        self._getters: Optional[Set[str]] = None
+
+    @property
+    def getters(self) -> Set[str]:
+        """Methods that may return a submodule: annotated ones and ``return self.<x>``."""
+        if self._getters is None:
+            self._getters = set()
+            for name, method in self.methods.items():
+                if method.returns is not None or any(
+                    isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Attribute)
+                    and isinstance(stmt.value.value, ast.Name) for stmt in _statements(method.body)
+                ):
+                    self._getters.add(name)
+        return self._getters
 
     @property
     def dispatch(self) -> Dict[str, List[str]]:
@@ -314,7 +346,7 @@ class _LazyFacts(dict):
         if self._dispatch is None:
             self._dispatch = {}
             for method in self.methods.values():
-                for node in ast.walk(method):
+                for node in _statements(method.body):
                     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
                         if isinstance(node.value.value, ast.Name) and node.value.attr in self.methods:
                             for target in node.targets:
@@ -326,7 +358,7 @@ class _LazyFacts(dict):
         return name in self.methods
 
     def __missing__(self, name: str) -> _MethodFacts:
-        fact = _MethodFacts(self.methods[name])
+        fact = _MethodFacts(self.methods[name], self.getters)
         self[name] = fact
         return fact
 

@@ -14,12 +14,11 @@ import sys
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import List, Optional, Sequence, Set, Type
+from typing import Dict, List, Optional, Sequence, Set, Type
 
 from .config import Config
-from .discovery import discover
 from .findings import Finding, Position
-from .selection import PARSE_ERROR_CODE, PerFileIgnores, selected_codes
+from .selection import PARSE_ERROR_CODE, PerFileIgnores, validate_selection
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,7 @@ class FileResult:
     internal_errors: List[InternalError] = field(default_factory=list)
     deps: List[str] = field(default_factory=list)
     analysed: bool = False  # passed the pre-filter and went through the rules
+    source_text: Optional[str] = None  # the text the rules read, kept when there are findings
 
 
 @dataclass
@@ -49,6 +49,9 @@ class RunResult:
     files_analysed: int = 0
     files_from_cache: int = 0
     index: Optional[object] = None
+    # The text each reported file had when it was read (shown path -> text): reporters and
+    # baselines use it instead of reading the disk again (standard input has no file on disk).
+    sources: Dict[str, str] = field(default_factory=dict)
 
 
 def display_path(path: Path) -> str:
@@ -115,7 +118,7 @@ class FileChecker:
                 return result
             self.index.adopt(path, parsed)
         if parsed.failure is not None:
-            self._parse_error(result, shown, parsed.failure, active)
+            self._parse_error(result, shown, parsed.failure, active, parsed.source)
             return result
         rule_codes = active - {PARSE_ERROR_CODE}
         summary = None
@@ -134,17 +137,21 @@ class FileChecker:
         summary = summary or self.index.load(path)
         unparsable = [name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None]
         if unparsable and parsed.module is None:
-            self._parse_error(result, shown, parsed.cst_failure, active)
+            self._parse_error(result, shown, parsed.cst_failure, active, parsed.source)
             return result
         result.analysed = True
         self._run_rules(path, shown, parsed, summary, rule_codes, result, candidates)
+        if result.findings or result.suppressed:
+            result.source_text = parsed.source.text
         result.deps = sorted(str(p) for p in self.index.dependencies(path))
         self.index.forget_tree(path)
         return result
 
     @staticmethod
-    def _parse_error(result: FileResult, shown: str, failure, active) -> None:  # noqa: D401
+    def _parse_error(result: FileResult, shown: str, failure, active, source=None) -> None:  # noqa: D401
         if PARSE_ERROR_CODE in active:
+            if source is not None:
+                result.source_text = source.text
             result.findings.append(
                 Finding(
                     code=PARSE_ERROR_CODE,
@@ -197,6 +204,9 @@ def _init_worker(config: Config, codes: Set[str], rule_classes, roots) -> None:
 
     gc.disable()  # as in the main process: trees are freed by reference counting
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    from .parsing import set_target_version
+
+    set_target_version(config.target_version)
     _WORKER = FileChecker(config, rule_classes, codes, roots=roots)
 
 
@@ -261,6 +271,8 @@ def _check_stdin(stdin: StdinSource, config: Config, rule_classes, codes: Set[st
     result.findings = sorted(item.findings, key=Finding.sort_key)
     result.suppressed = sorted(item.suppressed, key=Finding.sort_key)
     result.internal_errors = list(item.internal_errors)
+    if item.source_text is not None:
+        result.sources[stdin.shown] = item.source_text
     return result
 
 
@@ -269,20 +281,55 @@ def check_paths(
     config: Config,
     rules: Optional[Sequence[Type]] = None,
     jobs: Optional[int] = None,
-    cache_dir: Optional[Path] = None,
+    cache_dir=None,
     keep_plans: bool = False,
     progress: bool = True,
     stdin: Optional[StdinSource] = None,
+    settings=None,
 ) -> RunResult:
-    """Check ``paths``. ``jobs`` > 1 uses worker processes; ``cache_dir`` enables the cache;
-    ``keep_plans`` (for ``zlint fix``) runs in this process and keeps each finding's fix plan."""
-    rule_classes = list(rules) if rules is not None else _rule_classes()
-    codes = selected_codes(config, rule_classes)
-    if stdin is not None:
-        return _check_stdin(stdin, config, rule_classes, codes)
-    files, warnings = discover(paths, config)
-    result = RunResult(warnings=warnings, files_checked=len(files))
+    """Check ``paths``. ``jobs`` > 1 uses worker processes; ``cache_dir`` enables the cache (a
+    path, or a function of each file's settings); ``keep_plans`` (for ``zlint fix``) runs in this
+    process and keeps each finding's fix plan. ``settings`` (a ``Settings``) looks the settings up
+    per file; without it ``config`` applies to every file."""
+    from .discovery import discover_groups
+    from .parsing import set_target_version
+    from .settings_files import Settings
 
+    rule_classes = list(rules) if rules is not None else _rule_classes()
+    codes = validate_selection(config, rule_classes)
+    if stdin is not None:
+        set_target_version(config.target_version)
+        return _check_stdin(stdin, config, rule_classes, codes)
+    settings = settings or Settings.fixed(config)
+    groups, warnings, unreadable = discover_groups(paths, settings)
+    # Every group's settings are validated before any file is read or any worker starts.
+    group_codes = [validate_selection(group_config, rule_classes) for group_config, _ in groups]
+    result = RunResult(warnings=warnings, files_checked=sum(len(files) for _, files in groups) + len(unreadable))
+    for path, reason in unreadable:  # never skipped silently: a ZL000 unless ZL000 is off there
+        if PARSE_ERROR_CODE not in validate_selection(settings.for_file(path), rule_classes):
+            continue
+        result.findings.append(Finding(PARSE_ERROR_CODE, "parse-error", reason, display_path(path), Position(1, 1), Position(1, 1)))
+    for (group_config, files), codes in zip(groups, group_codes):
+        set_target_version(group_config.target_version)
+        directory = cache_dir(group_config) if callable(cache_dir) else cache_dir
+        part = _check_files(files, group_config, rule_classes, codes, jobs, directory, keep_plans, progress)
+        result.findings.extend(part.findings)
+        result.suppressed.extend(part.suppressed)
+        result.internal_errors.extend(part.internal_errors)
+        result.files_analysed += part.files_analysed
+        result.files_from_cache += part.files_from_cache
+        result.sources.update(part.sources)
+        result.warnings.extend(part.warnings)
+        if result.index is None:
+            result.index = part.index
+    result.findings.sort(key=Finding.sort_key)
+    result.suppressed.sort(key=Finding.sort_key)
+    result.internal_errors.sort(key=lambda e: (e.path, e.rule, e.message))
+    return result
+
+
+def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, keep_plans, progress) -> RunResult:
+    result = RunResult(files_checked=len(files))
     cache = None
     pending: List[Path] = list(files)
     per_file: List[FileResult] = []
@@ -321,13 +368,15 @@ def check_paths(
             if not item.internal_errors:
                 cache.store(item)
         cache.save()
+        if cache.dirty and getattr(cache, "save_error", None):
+            result.warnings.append(cache.save_error)
 
     for item in per_file:
         result.findings.extend(item.findings)
         result.suppressed.extend(item.suppressed)
         result.internal_errors.extend(item.internal_errors)
         result.files_analysed += int(item.analysed)
-    result.findings.sort(key=Finding.sort_key)
-    result.suppressed.sort(key=Finding.sort_key)
-    result.internal_errors.sort(key=lambda e: (e.path, e.rule, e.message))
+        if item.source_text is not None:
+            for finding in item.findings + item.suppressed:
+                result.sources[finding.path] = item.source_text
     return result

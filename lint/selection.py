@@ -43,25 +43,38 @@ def _expand(selector: str, rules: Sequence[Type["Rule"]], where: str) -> Set[str
     return matched
 
 
+def _origin(config: Config, key: str) -> str:
+    """Where a setting came from, for error messages: the key and the file (when there is one)."""
+    return f"`{key}` of {config.config_file}" if config.config_file is not None else f"`{key}`"
+
+
 def selected_codes(config: Config, rules: Sequence[Type["Rule"]]) -> Set[str]:
     if config.select is None:
         codes = {rule.code for rule in rules if rule.default_enabled} | {PARSE_ERROR_CODE}
     else:
         codes = set()
         for selector in config.select:
-            codes |= _expand(selector, rules, "select")
+            codes |= _expand(selector, rules, _origin(config, "select"))
     for selector in config.extend_select:
-        codes |= _expand(selector, rules, "extend-select")
+        codes |= _expand(selector, rules, _origin(config, "extend-select"))
     for selector in config.ignore:
-        codes -= _expand(selector, rules, "ignore")
+        codes -= _expand(selector, rules, _origin(config, "ignore"))
     return codes
+
+
+def validate_selection(config: Config, rules: Sequence[Type["Rule"]]) -> Set[str]:
+    """Every rule setting checked at once, before any file is read or any worker starts: the
+    selected codes (a typo anywhere raises ConfigError naming the key, the value and the file)."""
+    PerFileIgnores(config, rules)
+    return selected_codes(config, rules)
 
 
 class PerFileIgnores:
     def __init__(self, config: Config, rules: Sequence[Type["Rule"]]):
         self.root = config.project_root
         self.entries = [
-            (pathspec.GitIgnoreSpec.from_lines([pattern]), set().union(*[_expand(c, rules, "per-file-ignores") for c in codes]))
+            (pathspec.GitIgnoreSpec.from_lines([pattern]),
+             set().union(*[_expand(c, rules, _origin(config, f'per-file-ignores."{pattern}"')) for c in codes]))
             for pattern, codes in config.per_file_ignores.items()
         ]
 

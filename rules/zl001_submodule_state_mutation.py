@@ -103,6 +103,32 @@ class SubmoduleStateMutationInForward(Rule):
     invalid = (
         Invalid(
             """
+            import torch.nn as nn
+
+            class Inner(nn.Module):
+                def forward(self, x):
+                    return x
+
+            class Base(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.inner = Inner()
+                    self.add_module("extra", Inner())
+                    self.register_module("other", Inner())
+
+            class Child(Base):
+                # Submodules bound in a base class's __init__, by assignment or by name.
+                def forward(self, x, flag):
+                    self.inner.flag = flag  # expect: ZL001
+                    self.extra.flag = flag  # expect: ZL001
+                    self.other.flag = flag  # expect: ZL001
+                    if (blk := self.inner) is not None:
+                        blk.flag = flag  # expect: ZL001
+                    return self.inner(x)
+            """
+        ),
+        Invalid(
+            """
             import itertools
             import torch.nn as nn
 

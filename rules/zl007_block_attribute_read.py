@@ -110,6 +110,208 @@ class BlockAttributeReadInLoop(Rule):
             import torch.nn as nn
 
             class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        if block.layer_type == "full":  # expect: ZL007
+                            x = x * 2
+                        x = block(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.Sequential(Block(0), Block(1))
+
+                def forward(self, x, masks):
+                    for block in self.blocks:
+                        x = block(x, masks[block.idx])  # expect: ZL007
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for i, block in enumerate(self.blocks):
+                        kind = block.layer_type  # expect: ZL007
+                        x = block(x, kind=kind)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in reversed(self.blocks):
+                        x = block(x, block.idx)  # expect: ZL007
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(4)])
+
+                def forward(self, x):
+                    for block in self.blocks[1:]:
+                        x = block(x, offset=block.idx)  # expect: ZL007
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleDict({"a": Block(0), "b": Block(1)})
+
+                def forward(self, x):
+                    for block in self.blocks.values():
+                        x = block(x, block.layer_type)  # expect: ZL007
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    return self._run(x)
+
+                def _run(self, x):
+                    for block in self.blocks:
+                        x = block(x, block.idx)  # expect: ZL007
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
                 def __init__(self, idx):
                     super().__init__()
                     self.idx = idx
@@ -136,6 +338,294 @@ class BlockAttributeReadInLoop(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        # A submodule of the block is ZL005's (two levels) or no finding (one level).
+                        x = block(x, block.proj.out_features)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        if block.skip():
+                            continue
+                        x = block(x)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        # Read but never called in forward: not a block the loop runs.
+                        x = x + block.idx
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+                    self.types = ["full", "sliding"]
+
+                def forward(self, x):
+                    for i, block in enumerate(self.blocks):
+                        x = block(x, self.types[i])
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        x = block(x, getattr(block, "layer_type", "full"))
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = Block(0)
+
+                def forward(self, x):
+                    # A single submodule, not an element of a block list.
+                    return self.block(x, self.block.idx)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        x = block(x)
+                    return x
+
+                def layer_types(self):
+                    return [block.layer_type for block in self.blocks]
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([Block(i) for i in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        x = block(x, block.__class__.__name__)
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        # torch layers: their attributes are zlint's to know, not a project block's.
+                        x = block(x) * block.in_features
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, idx=0):
+                    super().__init__()
+                    self.idx = idx
+                    self.layer_type = "full"
+                    self.proj = nn.Linear(4, 4)
+
+                def skip(self):
+                    return False
+
+                def forward(self, x, *args, **kwargs):
+                    return self.proj(x)
+
+            class Model(nn.Module):
+                def __init__(self, blocks):
+                    super().__init__()
+                    self.blocks = blocks
+
+                def forward(self, x):
+                    for block in self.blocks:
+                        x = block(x, block.idx)
+                    return x
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

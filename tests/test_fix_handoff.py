@@ -26,7 +26,11 @@ def _statements(code: str):
         ("for layer in self.layers:\n    x = layer(x)\n", None),
         ("x = layer.attn(x)\n", None),
         ("x = checkpoint(layer, x, use_reentrant=False)\n", "checkpoint(layer, x, use_reentrant=False)"),
-        ("x = self._gradient_checkpointing_func(layer.__call__, x)\n", None),
+        # The bound method runs the block's forward without the argument added at its call.
+        ("x = self._gradient_checkpointing_func(layer.__call__, x)\n", "self._gradient_checkpointing_func(layer.__call__, x)"),
+        ("run = layer.forward\n", "layer.forward"),
+        ("x = layer.forward(x)\n", None),
+        ("x = checkpoint(lambda t: layer(t), x)\n", "a nested function or lambda that calls `layer`"),
         ("run = functools.partial(layer, scale=2)\n", "functools.partial(layer, scale=2)"),
         ("blocks.append(layer)\n", "blocks.append(layer)"),
         ("block = layer\n", "layer"),

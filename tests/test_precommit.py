@@ -74,3 +74,26 @@ def test_a_commit_with_a_violation_is_refused(project, precommit_env):
     _run(["git", "add", "-A"], project, precommit_env)
     accepted = _run(["git", "commit", "-q", "-m", "no mutation"], project, precommit_env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_force_exclude_in_the_hooks_and_one_run_each(project, precommit_env):
+    """pre-commit names excluded files too: the shipped hooks leave them alone, run zlint once
+    for all the files (require_serial), and the fix hook does not repeat the check hook's report."""
+    vendored = project / "vendor" / "pkg"
+    shutil.copytree(project / "pkg", vendored)
+    (project / "pyproject.toml").write_text("[tool.zlint]\nextend-exclude = ['vendor']\n")
+    vendored_text = (vendored / "model.py").read_text()
+    _run(["git", "add", "-A"], project, precommit_env)
+    files = ["pkg/model.py", "vendor/pkg/model.py", "vendor/pkg/leaf.py", "clean.py"]
+    check = _run(_pre_commit("try-repo", str(REPO), "zlint", "--files", *files), project, precommit_env)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "pkg/model.py:14:13: ZL001" in check.stdout and "vendor/" not in check.stdout
+    assert check.stdout.count("Found 1 error.") == 1  # one zlint process for every file
+    fix = _run(_pre_commit("try-repo", str(REPO), "zlint-fix", "--files", *files), project, precommit_env)
+    assert "flag_override=flag" in (project / "pkg" / "model.py").read_text(), fix.stdout + fix.stderr
+    assert (vendored / "model.py").read_text() == vendored_text, "an excluded file was edited"
+    assert fix.stdout.count("Fixed 1 error.") == 1
+    assert "ZL001" not in fix.stdout  # what is left is the check hook's to report
+    only_vendor = _run(_pre_commit("try-repo", str(REPO), "zlint", "--files", "vendor/pkg/model.py"), project,
+                       precommit_env)
+    assert only_vendor.returncode == 0, only_vendor.stdout + only_vendor.stderr

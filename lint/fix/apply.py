@@ -14,8 +14,10 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
+from .. import parsing
 from ..cst_util import first_param_name
-from .plan import FixPlan
+from ..newer_syntax import compiles
+from .plan import SENTINEL, FixPlan
 
 
 class FixError(Exception):
@@ -73,17 +75,17 @@ def _append_item(items: List, new_item, opening, after_field: str):
     return list(items[:-1]) + [last, new_item]
 
 
-def _new_param(name: str, annotation: Optional[str]) -> cst.Param:
+def _new_param(name: str, annotation: Optional[str], default: str = "None") -> cst.Param:
     if annotation:
         return cst.Param(
             name=cst.Name(name),
             annotation=cst.Annotation(cst.parse_expression(annotation)),
-            default=cst.Name("None"),
+            default=cst.Name(default),
             equal=cst.AssignEqual(),
         )
     return cst.Param(
         name=cst.Name(name),
-        default=cst.Name("None"),
+        default=cst.Name(default),
         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
     )
 
@@ -102,9 +104,9 @@ class _Threader(cst.CSTTransformer):
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef):
         key = id(original_node)
         node = updated_node
-        for name, annotation in self.plan.add_params.get(key, []):
+        for name, annotation, default in self.plan.add_params.get(key, []):
             params = node.params
-            param = _new_param(name, annotation)
+            param = _new_param(name, annotation, default)
             if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params:
                 kwonly = _append_item(list(params.kwonly_params), param, node.whitespace_before_params, "whitespace_after_param")
                 params = params.with_changes(kwonly_params=kwonly)
@@ -116,15 +118,48 @@ class _Threader(cst.CSTTransformer):
         if bindings:
             self_name = first_param_name(original_node) or "self"
             statements = [
-                cst.parse_statement(f"if {param} is None:\n    {param} = {self_name}.{attr}\n")
-                for param, attr in dict.fromkeys(bindings)
+                cst.parse_statement(f"if {param} is {default}:\n    {param} = {self_name}.{attr}\n")
+                for param, attr, default in dict.fromkeys(bindings)
             ]
             body = node.body
-            if isinstance(body, cst.IndentedBlock):
+            if isinstance(body, cst.SimpleStatementSuite):  # `def forward(self, x): return ...`
+                line = cst.SimpleStatementLine(body=list(body.body), trailing_whitespace=body.trailing_whitespace)
+                node = node.with_changes(body=cst.IndentedBlock(body=statements + [line]))
+            elif isinstance(body, cst.IndentedBlock):
                 existing = list(body.body)
                 at = 1 if existing and _is_docstring(existing[0]) else 0
                 node = node.with_changes(body=body.with_changes(body=existing[:at] + statements + existing[at:]))
         return node
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign):
+        targets = self.plan.retarget.get(id(original_node))
+        if not targets:
+            return updated_node
+        kept = []
+        for old, new in zip(original_node.targets, updated_node.targets):
+            if id(old.target) not in targets:
+                kept.append(new)
+            elif targets[id(old.target)] is not None:
+                kept.append(new.with_changes(target=cst.Name(targets[id(old.target)])))
+        if not kept:  # the whole statement goes (see leave_SimpleStatementLine)
+            return updated_node
+        return updated_node.with_changes(targets=kept)
+
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr):
+        return self._bound(original_node, updated_node)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign):
+        return self._bound(original_node, updated_node)
+
+    def _bound(self, original_node, updated_node):
+        """A write that is not an assignment (``setattr(...)``, ``x.a: T = v``) whose value is
+        evaluated into a local where it was."""
+        bound = self.plan.bind_value.get(id(original_node))
+        if bound is None:
+            return updated_node
+        local, value = bound
+        return cst.Assign(targets=[cst.AssignTarget(cst.Name(local))], value=value,
+                          semicolon=getattr(updated_node, "semicolon", cst.MaybeSentinel.DEFAULT))
 
     def leave_Try(self, original_node: cst.Try, updated_node: cst.Try):
         if id(original_node) not in self.plan.drop_finally:
@@ -220,12 +255,70 @@ def _is_docstring(stmt) -> bool:
 
 
 def render(plan: FixPlan, module: cst.Module, summary=None) -> cst.Module:
+    return render_plan(plan, module, summary)
+
+
+def render_plan(plan: FixPlan, module: cst.Module, summary=None) -> cst.Module:
+    """The new module for ``summary``: what ``render`` returns, under a name the planner uses to
+    try a fix before offering it."""
+    plan.finalize()
     new = module.visit(_Threader(plan))
+    if summary is not None and id(summary) in plan.sentinel_home and SENTINEL in new.code:
+        new = _with_sentinel(new, summary, plan.sentinel_home[id(summary)])
     if summary is not None and id(summary) in plan.needs_optional:
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, "typing", "Optional")
         new = AddImportsVisitor(context).transform_module(new)
     return new
+
+
+def _import_line(stmt) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
+
+def _binds_sentinel(stmt) -> bool:
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    for small in stmt.body:
+        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == SENTINEL for t in small.targets):
+            return True
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            if any((alias.asname.name.value if alias.asname else code_of(alias.name)) == SENTINEL for alias in small.names):
+                return True
+    return False
+
+
+def code_of(node) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _with_sentinel(module: cst.Module, summary, home) -> cst.Module:
+    """The sentinel that means "not given": defined once in the module of the attribute's owner,
+    imported from there by the other files on the path."""
+    body = list(module.body)
+    if any(_binds_sentinel(stmt) for stmt in body):
+        return module
+    if home is summary:
+        line = cst.parse_statement(f"{SENTINEL} = object()  # a default meaning \"not given\", where None is a value\n")
+    else:
+        mine = summary.package.split(".") if summary.package else []
+        theirs = home.name.split(".")
+        common = 0
+        while common < min(len(mine), len(theirs) - (0 if home.is_package else 1)) and mine[common] == theirs[common]:
+            common += 1
+        if common == 0:
+            line = cst.parse_statement(f"from {home.name} import {SENTINEL}\n")
+        else:
+            dots = "." * (len(mine) - common + 1)
+            line = cst.parse_statement(f"from {dots}{'.'.join(theirs[common:])} import {SENTINEL}\n")
+    at = 0
+    for index, stmt in enumerate(body):
+        if _import_line(stmt) or (index == 0 and _is_docstring(stmt)):
+            at = index + 1
+    if home is summary and at:
+        line = line.with_changes(leading_lines=[cst.EmptyLine()])
+    body.insert(at, line)
+    return module.with_changes(body=body)
 
 
 def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path] = None) -> List[FileEdit]:
@@ -248,7 +341,7 @@ def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path
             continue
         try:
             cst.parse_module(new_bytes)
-            compile(new_bytes, str(summary.path), "exec", dont_inherit=True)
+            compiles(new_bytes, str(summary.path), parsing.target_version())
         except Exception as exc:
             raise FixError(f"the fix would leave {summary.path} unparsable ({type(exc).__name__}: {exc}); no file was changed") from None
         edits.append(FileEdit(summary.path, old, new_bytes))

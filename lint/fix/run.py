@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from ..config import Config
 from ..findings import Finding
@@ -21,21 +21,38 @@ class FixOutcome:
     applied: List[Finding]
     before: RunResult
     skipped_unsafe: int = 0
+    refused: List[Tuple[Finding, str]] = field(default_factory=list)  # findings left as they are, and why
+
+    def changed_files(self) -> List[str]:
+        return [display_path(edit.path) for edit in self.edits]
 
 
-def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False) -> FixOutcome:
-    result = check_paths(paths, config, keep_plans=True)
-    chosen = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
+def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, settings=None) -> FixOutcome:
+    result = check_paths(paths, config, keep_plans=True, settings=settings)
+    candidates = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
     skipped = sum(1 for f in result.findings if f.fix_applicability == "unsafe" and not unsafe)
+    refused: List[Tuple[Finding, str]] = []
+    for finding in result.findings:
+        if finding.fix_applicability == "unsafe" and not unsafe:
+            refused.append((finding, f"unsafe, applied only with --unsafe-fixes: {finding.fix_note}"))
+        elif finding.fix_plan is None and finding.fix_note:
+            refused.append((finding, finding.fix_note))
     plan = FixPlan()
-    for finding in chosen:
+    chosen = []
+    for finding in candidates:
+        conflict = plan.conflict(finding.fix_plan)
+        if conflict is not None:
+            refused.append((finding, f"no fix: it conflicts with another fix in this run ({conflict}); run zlint fix again"))
+            continue
         plan.merge(finding.fix_plan)
+        chosen.append(finding)
     originals: Dict[Path, bytes] = {}
     for summary in plan.files.values():
         parsed = result.index.parse(summary.path)
         originals[summary.path] = parsed.source.data
     edits = build_edits(plan, originals, config.project_root)
-    return FixOutcome(edits, chosen, result, skipped)
+    refused.sort(key=lambda item: item[0].sort_key())
+    return FixOutcome(edits, chosen, result, skipped, refused)
 
 
 def apply_fixes(outcome: FixOutcome) -> None:

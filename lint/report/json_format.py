@@ -48,5 +48,7 @@ def write_json(result: RunResult, out: TextIO, options: dict) -> None:
             {"filename": e.path, "code": e.rule, "message": e.message} for e in result.internal_errors
         ],
     }
+    if options.get("show_suppressed"):
+        document["suppressed"] = [finding_to_dict(f) for f in result.suppressed]
     json.dump(document, out, indent=2)
     out.write("\n")

@@ -10,10 +10,14 @@ from typing import TextIO
 from .. import __version__
 from ..findings import Finding
 from ..runner import RunResult
+from ..rule_pages import help_uri, repository_url
+from .sarif_fixes import finding_key
 from .severity import severity_of
+from .uri import ROOT_ID, artifact_location, repository_root, root_uri
+
+FINGERPRINT_KEY = "zlintFingerprint/v1"
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/zlint/"
 
 
 def _rules():
@@ -28,6 +32,7 @@ def _rules():
         "fullDescription": {"text": "zlint could not read or parse this file, so it was not checked."},
         "help": {"text": PARSE_ERROR_DOCS, "markdown": PARSE_ERROR_DOCS},
         "defaultConfiguration": {"level": "error"},
+        "helpUri": help_uri(PARSE_ERROR_CODE),
     }
     out = [parse_error]
     for rule in ALL_RULES:
@@ -41,20 +46,32 @@ def _rules():
                 "help": {"text": rule.docs(), "markdown": rule.docs()},
                 "defaultConfiguration": {"level": "warning" if rule.severity == "warning" else "error", "enabled": rule.default_enabled},
                 "properties": {"fixable": rule.fixable},
+                "helpUri": help_uri(rule.code),
             }
         )
     return out
-
-
-def _uri(path: str) -> str:
-    return Path(path).as_posix()
 
 
 def _region(f: Finding) -> dict:
     return {"startLine": f.start.line, "startColumn": f.start.column, "endLine": f.end.line, "endColumn": f.end.column}
 
 
-def _result(f: Finding, index: dict, fixes: dict, suppressed: bool) -> dict:
+def _artifact_changes(changes, root: Path) -> list:
+    return [
+        {
+            "artifactLocation": artifact_location(change.path, root),
+            "replacements": [
+                {
+                    "deletedRegion": {"charOffset": 0, "charLength": change.old_length},
+                    "insertedContent": {"text": change.new_text},
+                }
+            ],
+        }
+        for change in changes
+    ]
+
+
+def _result(f: Finding, index: dict, fixes: dict, suppressed: bool, root: Path, fingerprint: str) -> dict:
     level = "warning" if severity_of(f.code) == "warning" else "error"
     result = {
         "ruleId": f.code,
@@ -64,28 +81,38 @@ def _result(f: Finding, index: dict, fixes: dict, suppressed: bool) -> dict:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "SRCROOT"},
+                    "artifactLocation": artifact_location(f.path, root),
                     "region": _region(f),
                 }
             }
         ],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     if f.chain:
         result["properties"] = {"chain": f.chain_text()}
-    changes = fixes.get(id(f))
-    if changes:
-        result["fixes"] = [{"description": {"text": f.fix_title}, "artifactChanges": changes}]
+    edits = fixes.get(finding_key(f))
+    if edits:
+        result["fixes"] = [{"description": {"text": f.fix_title}, "artifactChanges": _artifact_changes(edits, root)}]
     if suppressed:
         result["suppressions"] = [{"kind": "inSource"}]
     return result
 
 
 def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
+    from ..baseline import fingerprints
+
+    from ..config import find_project_root
+
+    # The repository the run was started in (code scanning checks it out and runs there); the
+    # working directory's project root when it is not a git repository.
+    root = options.get("root") or repository_root(find_project_root(Path(os.getcwd())))
     rules = _rules()
     index = {rule["id"]: position for position, rule in enumerate(rules)}
-    results = [_result(f, index, options.get("fixes", {}), False) for f in result.findings]
-    if options.get("show_suppressed"):
-        results += [_result(f, index, options.get("fixes", {}), True) for f in result.suppressed]
+    fixes = options.get("fixes", {})
+    shown = list(result.findings) + (list(result.suppressed) if options.get("show_suppressed") else [])
+    entries = {id(f): entry for f, entry in fingerprints(shown, root, result.sources)}
+    results = [_result(f, index, fixes, position >= len(result.findings), root, entries[id(f)].fingerprint)
+               for position, f in enumerate(shown)]
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -95,12 +122,14 @@ def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
                     "driver": {
                         "name": "zlint",
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
+                        "informationUri": repository_url(),
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {"SRCROOT": {"uri": Path(os.getcwd()).as_uri() + "/"}},
-                "invocations": [_invocation(result)],
+                "originalUriBaseIds": {ROOT_ID: {"uri": root_uri(root)}},
+                # zlint's columns count code points (LibCST's), not UTF-16 units (SARIF's default).
+                "columnKind": "unicodeCodePoints",
+                "invocations": [_invocation(result, root)],
                 "results": results,
             }
         ],
@@ -109,7 +138,7 @@ def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
     out.write("\n")
 
 
-def _invocation(run: RunResult) -> dict:
+def _invocation(run: RunResult, root: Path) -> dict:
     """Internal errors as tool execution notifications: a file zlint could not analyse is never
     mistaken for a clean one."""
     return {
@@ -118,38 +147,8 @@ def _invocation(run: RunResult) -> dict:
             {
                 "level": "error",
                 "message": {"text": f"internal error in {error.rule}: {error.message}"},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(error.path), "uriBaseId": "SRCROOT"}}}],
+                "locations": [{"physicalLocation": {"artifactLocation": artifact_location(error.path, root)}}],
             }
             for error in run.internal_errors
         ],
     }
-
-
-def fix_changes(run: RunResult) -> dict:
-    """For each fixable finding (a run made with fix plans kept), the SARIF artifact changes of
-    its fix: each touched file replaced whole (its old length, its new text)."""
-    from ..fix.apply import FixError, build_edits
-    from ..runner import display_path
-
-    changes = {}
-    for f in run.findings + run.suppressed:
-        if not f.fixable or f.fix_plan is None:
-            continue
-        originals = {s.path: run.index.parse(s.path).source.data for s in f.fix_plan.files.values()}
-        try:
-            edits = build_edits(f.fix_plan, originals)
-        except FixError:
-            continue
-        changes[id(f)] = [
-            {
-                "artifactLocation": {"uri": _uri(display_path(edit.path)), "uriBaseId": "SRCROOT"},
-                "replacements": [
-                    {
-                        "deletedRegion": {"charOffset": 0, "charLength": len(edit.old.decode("utf-8", "replace"))},
-                        "insertedContent": {"text": edit.new.decode("utf-8", "replace")},
-                    }
-                ],
-            }
-            for edit in edits
-        ]
-    return changes

@@ -8,5 +8,5 @@ class Attention(nn.Module):
         super().__init__()
         self.attn = USPAttention()
 
-    def forward(self, x, skip_sequence_parallel_override=None):
+    def forward(self, x, mask=None, skip_sequence_parallel_override=None):
         return self.attn(x, x, x, skip_sequence_parallel_override=skip_sequence_parallel_override)

@@ -10,7 +10,9 @@ class Model(nn.Module):
 
     def forward(self, x, flags):
         for i, layer in enumerate(self.layers):
-            x = layer(x, flag_override=flags[i])
+            flag_override = flags[i]
+            x = layer(x, flag_override=flag_override)
         for i in range(len(self.layers)):
-            x = self.layers[i](x, flag_override=flags[i])
+            flag_override = flags[i]
+            x = self.layers[i](x, flag_override=flag_override)
         return x
