@@ -12,7 +12,7 @@ class Model(nn.Module):
     def forward(self, x, full, scale):
         for layer in self.layers:
             layer.attention.attn.skip_sequence_parallel = full  # expect: ZL001
-            x = layer(x)
+            x = layer(x) * layer.scale  # expect: ZL007
         setattr(self.head.attention.attn, "use_ring", full)  # expect: ZL002
         for m in self.modules():
             if isinstance(m, USPAttention):
