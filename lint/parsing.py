@@ -134,10 +134,54 @@ def check_nesting(parsed: ParsedFile) -> ParsedFile:
         return parsed
     parsed._depth_checked = True
     text = parsed.source.text if parsed.source is not None else ""
-    if nesting_depth(parsed.tree, text) > MAX_NESTING:
+    if _too_deep(parsed.tree, text):
         parsed.tree = None
         parsed.failure = ParseFailure(f"{TOO_DEEP} (more than {MAX_NESTING} levels)")
     return parsed
+
+
+# Python's parser allows at most 100 nested blocks; each adds a few tree levels.
+_BLOCK_LEVELS = 3 * 100 + 10
+
+
+def _too_deep(tree: ast.Module, text: str, limit: int = MAX_NESTING) -> bool:
+    """Whether ``tree`` is nested deeper than ``limit``, measured cheaply: every tree level inside
+    a statement's own expressions takes at least one character of its source, so only statements
+    whose own text (their body left out) is longer than what block nesting leaves of the budget
+    can be too deep, and only those are measured node by node (with the most blocks Python
+    allows above them)."""
+    budget = limit - _BLOCK_LEVELS
+    if len(text) < budget:
+        return False
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return starts[min(line - 1, len(starts) - 1)] + column  # columns are UTF-8 bytes: an upper bound
+
+    stack = [(stmt, 1) for stmt in tree.body]  # (statement, levels above it)
+    while stack:
+        node, above = stack.pop()
+        start = offset(min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())]), 0)
+        children = [child for name in ("body", "orelse", "finalbody") for child in (getattr(node, name, None) or [])]
+        long_header = False
+        for handler in getattr(node, "handlers", ()) or ():
+            children.extend(handler.body)
+            if handler.body and offset(handler.body[0].lineno, handler.body[0].col_offset) - offset(handler.lineno, 0) >= budget:
+                long_header = True  # the `except ...:` line's own expression
+        if isinstance(node, ast.Match):
+            long_header = True  # patterns: measured in full
+        if children:
+            first = min(children, key=lambda child: (child.lineno, child.col_offset))
+            long_header = long_header or offset(first.lineno, first.col_offset) - start >= budget
+            stack.extend((child, above + 1) for child in children)
+            if long_header and nesting_depth(node, text, limit) + above > limit:
+                return True
+        elif offset(node.end_lineno or node.lineno, node.end_col_offset or 0) - start >= budget:
+            if nesting_depth(node, text, limit) + above > limit:
+                return True
+    return False
 
 
 def nesting_depth(tree: ast.AST, text: str = "", limit: int = MAX_NESTING) -> int:

@@ -43,14 +43,18 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
     if "ZL007" in codes:
         read_depth = _BLOCK_ATTRIBUTE_READ
     wants_self = "ZL006" in codes
-    for cls in top_level_classes(tree.body):
+    classes = list(top_level_classes(tree.body))
+    getters = None
+    for cls in classes:
         methods: Dict[str, ast.AST] = {}
         for stmt in cls.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods[stmt.name] = stmt
         if not forward_entry_points(methods):
             continue
-        facts = _LazyFacts(methods)
+        if getters is None:
+            getters = _getters(classes)
+        facts = _LazyFacts(methods, getters)
         reachable = _reachable(facts)
         params: Dict[str, Depth] = {}
         for _ in range(4):  # helper parameters get what their callers pass, to a fixed point
@@ -263,10 +267,10 @@ class _MethodFacts:
                 inner = self.depth(func.value)
                 return None if inner is None else inner + 1
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.self_name:
-                # self.get_base_layer(): a getter (no arguments, maybe inherited) or a method of
-                # the class that returns self.<x> or is annotated may return a submodule;
-                # self.norm(x) calls a submodule and returns a tensor.
-                if (not node.args and not node.keywords) or func.attr in self.getters:
+                # self.get_base_layer(): a getter (a method of a class of this file that is
+                # annotated or returns self.<x>, or an inherited get_*() without arguments) may
+                # return a submodule; self.norm(x) calls a submodule and returns a tensor.
+                if func.attr in self.getters or (func.attr.startswith("get_") and not node.args and not node.keywords):
                     return 1
                 return None
             return None
@@ -306,6 +310,41 @@ class _MethodFacts:
         return False
 
 
+def _getters(classes) -> Set[str]:
+    """Methods that may return a submodule, by name: those of any class of the file that are
+    annotated or ``return self.<x>`` (a base class in the same file), and ``get_*`` for getters
+    inherited from other files (``self.get_base_layer()``)."""
+    found: Set[str] = set()
+    for cls in classes:
+        for method in cls.body:
+            if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                _may_name_a_module(method.returns) or any(
+                    isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Attribute)
+                    and isinstance(stmt.value.value, ast.Name) for stmt in _statements(method.body)
+                )
+            ):
+                found.add(method.name)
+    return found
+
+
+_NOT_MODULE_RETURNS = {"Tensor", "Any", "None", "Parameter", "Size", "dtype", "device"}
+
+
+def _may_name_a_module(annotation) -> bool:
+    """A return annotation the analysis could resolve to a module class: a plain (dotted) class
+    name, not ``torch.Tensor``, ``bool`` or a subscript such as ``Optional[...]``."""
+    while isinstance(annotation, ast.Attribute):
+        if not isinstance(annotation.value, (ast.Attribute, ast.Name)):
+            return False
+        last = annotation.attr
+        break
+    else:
+        if not isinstance(annotation, ast.Name):
+            return False
+        last = annotation.id
+    return last[:1].isupper() and last not in _NOT_MODULE_RETURNS
+
+
 def _statements(body) -> Iterable[ast.stmt]:
     """Every statement of a body, nested blocks included, without descending into expressions."""
     stack = list(body)
@@ -321,24 +360,11 @@ def _statements(body) -> Iterable[ast.stmt]:
 class _LazyFacts(dict):
     """Method name -> facts, gathered only for the methods that reachability visits."""
 
-    def __init__(self, methods: Dict[str, ast.AST]):
+    def __init__(self, methods: Dict[str, ast.AST], getters: Set[str] = frozenset()):
         super().__init__()
         self.methods = methods
+        self.getters = getters
         self._dispatch: Optional[Dict[str, List[str]]] = None
-        self._getters: Optional[Set[str]] = None
-
-    @property
-    def getters(self) -> Set[str]:
-        """Methods that may return a submodule: annotated ones and ``return self.<x>``."""
-        if self._getters is None:
-            self._getters = set()
-            for name, method in self.methods.items():
-                if method.returns is not None or any(
-                    isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Attribute)
-                    and isinstance(stmt.value.value, ast.Name) for stmt in _statements(method.body)
-                ):
-                    self._getters.add(name)
-        return self._getters
 
     @property
     def dispatch(self) -> Dict[str, List[str]]:
