@@ -111,6 +111,7 @@ def test_sigkill_at_every_write_point_of_the_transaction(tmp_path):
 
 
 def test_sigkill_at_random_moments(tmp_path):
+    """Six seeded kills in the suite; ZLINT_SOAK_KILLS=200 for the soak run the issue asks for."""
     import random
 
     rng = random.Random(21)
@@ -118,7 +119,7 @@ def test_sigkill_at_random_moments(tmp_path):
     shutil.copytree(CASE / "before", tmp_path / "probe")
     _fix(tmp_path / "probe")
     whole = time.monotonic() - started
-    for run in range(6):
+    for run in range(int(os.environ.get("ZLINT_SOAK_KILLS", "6"))):
         work = tmp_path / f"r{run}"
         shutil.copytree(CASE / "before", work)
         proc = subprocess.Popen([sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=work,
