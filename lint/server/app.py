@@ -293,20 +293,28 @@ def on_watched(ls: ZlintServer, params: types.DidChangeWatchedFilesParams) -> No
         ls.changed(changed)
 
 
+def _open_document_project(ls: ZlintServer, uri: str):
+    """The path and project of an open Python document zlint checks, or ``(path, None)``."""
+    path = _path_of(uri)
+    if path is None or path.suffix not in PYTHON_SUFFIXES or uri not in ls.workspace.text_documents:
+        return path, None
+    try:
+        project = ls.project_for(path)
+    except ConfigError:
+        return path, None
+    if project.excluded(path):
+        return path, None
+    return path, project
+
+
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
 )
 def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
     uri = params.text_document.uri
-    path = _path_of(uri)
-    if path is None or path.suffix not in PYTHON_SUFFIXES or uri not in ls.workspace.text_documents:
-        return None
-    try:
-        project = ls.project_for(path)
-    except ConfigError:
-        return None
-    if project.excluded(path):
+    path, project = _open_document_project(ls, uri)
+    if project is None:
         return None
     only = params.context.only
     wanted = (lambda kind: any(kind == k or kind.startswith(f"{k}.") for k in only)) if only else (lambda kind: True)
@@ -348,14 +356,8 @@ def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def on_hover(ls: ZlintServer, params: types.HoverParams):
     uri = params.text_document.uri
-    path = _path_of(uri)
-    if path is None or path.suffix not in PYTHON_SUFFIXES or uri not in ls.workspace.text_documents:
-        return None
-    try:
-        project = ls.project_for(path)
-    except ConfigError:
-        return None
-    if project.excluded(path):
+    path, project = _open_document_project(ls, uri)
+    if project is None:
         return None
     return hover(project.check(path).findings, params.position, ls.units_for(uri))
 
