@@ -175,8 +175,7 @@ def _answers(root: Path, jobs: int, timeout: float):
     from zlint.config import Config
     from zlint.runner import check_paths
 
-    config = Config(project_root=root)
-    config.select = ["ALL"]
+    config = Config(project_root=root, select=["ALL"])
     old = os.getcwd()
     os.chdir(root)
     try:

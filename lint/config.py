@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -27,9 +27,11 @@ DEFAULT_EXCLUDE = (
 DEFAULT_PARAMETER_TEMPLATE = "{attr}_override"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
-    """Settings after merging pyproject.toml with command-line options."""
+    """Settings after merging pyproject.toml with command-line options. Frozen: a run's settings
+    are built once (``zlint.api.load_settings``) and never change while files are checked; a
+    changed setting is a new ``Config`` (``dataclasses.replace``)."""
 
     project_root: Path
     config_file: Optional[Path] = None
@@ -135,27 +137,28 @@ def apply_table(config: Config, table: dict, path, root: Path) -> Config:
             f"{path}: unknown key(s) in [tool.zlint]: {', '.join(unknown)}"
             f" (expected one of: {', '.join(sorted(_TOP_LEVEL_KEYS))})"
         )
+    changes: Dict[str, object] = {}
     if "select" in table:
-        config.select = _string_list("select", table["select"], path)
+        changes["select"] = _string_list("select", table["select"], path)
     if "extend-select" in table:
-        config.extend_select = _string_list("extend-select", table["extend-select"], path)
+        changes["extend_select"] = _string_list("extend-select", table["extend-select"], path)
     if "ignore" in table:
-        config.ignore = _string_list("ignore", table["ignore"], path)
+        changes["ignore"] = _string_list("ignore", table["ignore"], path)
     if "exclude" in table:
-        config.exclude = _string_list("exclude", table["exclude"], path)
+        changes["exclude"] = _string_list("exclude", table["exclude"], path)
     if "extend-exclude" in table:
-        config.extend_exclude = _string_list("extend-exclude", table["extend-exclude"], path)
+        changes["extend_exclude"] = _string_list("extend-exclude", table["extend-exclude"], path)
     if "per-file-ignores" in table:
-        config.per_file_ignores = _parse_per_file_ignores(table["per-file-ignores"], path)
+        changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path)
     if "respect-gitignore" in table:
-        config.respect_gitignore = _parse_bool("respect-gitignore", table["respect-gitignore"], path)
+        changes["respect_gitignore"] = _parse_bool("respect-gitignore", table["respect-gitignore"], path)
     if "src" in table:
-        config.src = [(root / entry).resolve() for entry in _string_list("src", table["src"], path)]
+        changes["src"] = [(root / entry).resolve() for entry in _string_list("src", table["src"], path)]
     if "cache-dir" in table:
         value = table["cache-dir"]
         if not isinstance(value, str):
             raise ConfigError(f"{path}: `cache-dir` must be a string, got {value!r}")
-        config.cache_dir_setting = (root / value).resolve()
+        changes["cache_dir_setting"] = (root / value).resolve()
     if "fix" in table:
         fix_table = table["fix"]
         if not isinstance(fix_table, dict):
@@ -164,12 +167,12 @@ def apply_table(config: Config, table: dict, path, root: Path) -> Config:
         if unknown_fix:
             raise ConfigError(f"{path}: unknown key(s) in [tool.zlint.fix]: {', '.join(unknown_fix)}")
         if "parameter-template" in fix_table:
-            config.parameter_template = _parse_template(fix_table["parameter-template"], path)
+            changes["parameter_template"] = _parse_template(fix_table["parameter-template"], path)
     if "force-exclude" in table:
-        config.force_exclude = _parse_bool("force-exclude", table["force-exclude"], path)
+        changes["force_exclude"] = _parse_bool("force-exclude", table["force-exclude"], path)
     if "target-version" in table:
-        config.target_version = parse_target_version(table["target-version"], str(path))
-    return config
+        changes["target_version"] = parse_target_version(table["target-version"], str(path))
+    return replace(config, **changes)  # type: ignore[arg-type]
 
 
 def find_config_file(start: Path) -> Optional[Path]:
@@ -236,12 +239,13 @@ def apply_overrides(
     ignore: Tuple[str, ...] = (),
     exclude: Tuple[str, ...] = (),
 ) -> Config:
+    changes: Dict[str, object] = {}
     if select:
-        config.select = list(select)
+        changes["select"] = list(select)
     if extend_select:
-        config.extend_select = config.extend_select + list(extend_select)
+        changes["extend_select"] = list(config.extend_select) + list(extend_select)
     if ignore:
-        config.ignore = config.ignore + list(ignore)
+        changes["ignore"] = list(config.ignore) + list(ignore)
     if exclude:
-        config.extend_exclude = config.extend_exclude + list(exclude)
-    return config
+        changes["extend_exclude"] = list(config.extend_exclude) + list(exclude)
+    return replace(config, **changes) if changes else config  # type: ignore[arg-type]

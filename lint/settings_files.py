@@ -8,10 +8,9 @@ file under its own project's settings, whatever the order of the paths.
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -39,14 +38,13 @@ class Overrides:
     target_version: Optional[Tuple[int, int]] = None
 
     def apply(self, config: Config) -> Config:
-        config = copy.deepcopy(config)
         for table in self.inline:
-            apply_table(config, table, "--config option", Path.cwd())
+            config = apply_table(config, table, "--config option", Path.cwd())
         config = apply_overrides(config, self.select, self.extend_select, self.ignore, self.exclude)
         if self.force_exclude is not None:
-            config.force_exclude = self.force_exclude
+            config = replace(config, force_exclude=self.force_exclude)
         if self.target_version is not None:
-            config.target_version = self.target_version
+            config = replace(config, target_version=self.target_version)
         return config
 
 

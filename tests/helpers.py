@@ -42,9 +42,7 @@ def snippet(code: str) -> str:
 
 
 def check_tree(root: Path, select: Sequence[str] = (), paths: Sequence[str] = (".",)):
-    config = Config(project_root=root)
-    if select:
-        config.select = list(select)
+    config = Config(project_root=root, select=list(select) if select else None)
     with chdir(root):
         return check_paths([Path(p) for p in paths], config)
 

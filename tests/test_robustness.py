@@ -38,8 +38,7 @@ def zlint(*args, cwd):
 
 
 def _check(root: Path, jobs: int = 1, rules=None):
-    config = Config(project_root=root)
-    config.select = ["ALL"]
+    config = Config(project_root=root, select=["ALL"])
     with chdir(root):
         return check_paths([Path(".")], config, jobs=jobs, rules=rules)
 
