@@ -172,14 +172,13 @@ class Failure:
 
 
 def _answers(root: Path, jobs: int, timeout: float):
-    from zlint.config import Config
-    from zlint.runner import check_paths
+    from zlint.api import RunOptions, check, load_settings
 
-    config = Config(project_root=root, select=["ALL"])
     old = os.getcwd()
     os.chdir(root)
     try:
-        result = check_paths([Path(".")], config, jobs=jobs, progress=False, file_timeout=timeout)
+        settings = load_settings([Path(".")], select=["ALL"])
+        result = check([Path(".")], settings, RunOptions(jobs=jobs, cache=False, progress=False, file_timeout=timeout))
     finally:
         os.chdir(old)
     answers = {}
@@ -193,14 +192,13 @@ def _answers(root: Path, jobs: int, timeout: float):
 
 def _plan(root: Path) -> Optional[str]:
     """Plan (never write) the fixes of the batch: FixError is an answer, anything else a bug."""
-    from zlint.config import Config
+    from zlint.api import fix, load_settings
     from zlint.fix.apply import FixError
-    from zlint.fix.run import plan_fixes
 
     old = os.getcwd()
     os.chdir(root)
     try:
-        plan_fixes([Path(".")], Config(project_root=root), unsafe=True)
+        fix([Path(".")], load_settings([Path(".")]), unsafe=True, write=False)
     except FixError:
         return None
     except Exception as exc:  # noqa: BLE001 - what the fuzzer is looking for

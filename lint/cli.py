@@ -23,13 +23,6 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _STARTED = time.perf_counter()  # for the run's time in JUnit output
 
 
-def _split(values: Tuple[str, ...]) -> Tuple[str, ...]:
-    out: List[str] = []
-    for value in values:
-        out.extend(part.strip() for part in value.split(",") if part.strip())
-    return tuple(out)
-
-
 def _fail(message: str) -> None:
     click.echo(f"zlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -76,30 +69,13 @@ def _common_options(func):
 
 
 def _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude=None, target_version=None):
-    """The settings for each file (``Settings``) and those of the first path (for what is run
-    once: the cache folder to clean, a baseline's paths, standard input)."""
-    from .settings_files import Overrides, Settings, cli_target_version, split_config_options
+    """The run's ``Settings`` (zlint.api.load_settings) and the settings of the first path (for
+    what is done once: the cache folder to clean, a baseline's paths, standard input)."""
+    from .api import load_settings, primary_config
 
-    if select and not _split(select):
-        raise ConfigError("--select '' selects no rule; name rule codes (or ALL), or leave --select out for the defaults")
-    explicit, inline = split_config_options(config_file)
-    overrides = Overrides(_split(select), _split(extend_select), _split(ignore), _split(exclude), inline,
-                          force_exclude, cli_target_version(target_version))
-    _validate_cli_selectors(overrides)
-    first = targets[0] if targets else Path(".")
-    settings = Settings(overrides, explicit, default_start=first)
-    return settings.for_file(first), settings
-
-
-def _validate_cli_selectors(overrides) -> None:
-    from zlint.rules import ALL_RULES
-
-    from .selection import _expand
-
-    for option, selectors in (("--select", overrides.select), ("--extend-select", overrides.extend_select),
-                              ("--ignore", overrides.ignore)):
-        for selector in selectors:
-            _expand(selector, ALL_RULES, option)
+    settings = load_settings(targets, select=select, extend_select=extend_select, ignore=ignore, exclude=exclude,
+                             config=config_file, force_exclude=force_exclude, target_version=target_version)
+    return primary_config(settings, targets), settings
 
 
 @cli.command()
@@ -142,7 +118,9 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
                  quiet, unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix,
                  file_timeout=file_timeout)
         return
-    from .runner import StdinSource, check_paths
+    from .api import RunOptions
+    from .api import check as run_check
+    from .runner import StdinSource
 
     stdin = None
     if reads_stdin:
@@ -172,10 +150,10 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
 
             if force_excluded(stdin.path, config, FileFilter(config)):
                 sys.exit(EXIT_CLEAN)  # as Ruff: an excluded --stdin-filename is not checked
-        cache = None if no_cache else (cache_dir or (lambda group: group.cache_dir))
         output_format = output_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else None)
-        result = check_paths(targets, config, jobs=jobs, cache_dir=cache, stdin=stdin, settings=settings,
-                             file_timeout=file_timeout)
+        options_run = RunOptions(jobs=jobs, cache=not no_cache, cache_dir=cache_dir, file_timeout=file_timeout)
+        result = run_check(targets, settings, options_run, stdin=stdin)
+        cache = None if no_cache else (cache_dir or (lambda group: group.cache_dir))
         options = {"show_suppressed": show_suppressed}
         if output_format == "sarif" and stdin is None:
             from .report.sarif_fixes import fix_changes
@@ -276,30 +254,28 @@ def fix_command(paths, select, extend_select, ignore, exclude, config_file, forc
 def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
              unsafe_fixes, diff, force_exclude=None, target_version=None, show_fixes=False,
              exit_non_zero_on_fix=False, fix_only=False, file_timeout=None) -> None:
+    from .api import fix as run_fix
     from .fix.apply import FixError
-    from .fix.run import apply_fixes, plan_fixes, unified_diff
-    from .fix.transaction import TransactionError, fix_lock
-    from .runner import check_paths
+    from .fix.run import unified_diff
+    from .fix.transaction import TransactionError
 
     if any(str(p) == "-" for p in paths):
         _fail("fixes edit files on disk and may span several files: check standard input, fix the files")
     targets = list(paths) or [Path(".")]
     try:
-        config, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
+        _, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
                                         target_version)
         if output_file is not None:
             _prepare_output(output_file)
-        with fix_lock(config.project_root):  # one fix at a time; an interrupted one is finished first
-            outcome = plan_fixes(targets, config, unsafe=unsafe_fixes, settings=settings, file_timeout=file_timeout)
-            if diff:
-                text = unified_diff(outcome.edits)
-                sys.stdout.write(text)
-                count = len(outcome.applied) if outcome.edits else 0
-                click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
-                _echo_refused(outcome)
-                sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
-            apply_fixes(outcome, config.project_root)
-        result = check_paths(targets, config, settings=settings, file_timeout=file_timeout) if outcome.edits else outcome.before
+        outcome = run_fix(targets, settings, unsafe=unsafe_fixes, write=not diff, file_timeout=file_timeout)
+        if diff:
+            text = unified_diff(outcome.edits)
+            sys.stdout.write(text)
+            count = len(outcome.applied) if outcome.edits else 0
+            click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+            _echo_refused(outcome)
+            sys.exit(EXIT_FINDINGS if outcome.edits and not exit_zero else EXIT_CLEAN)
+        result = outcome.after if outcome.after is not None else outcome.before
     except ConfigError as exc:
         _fail(str(exc))
         return

@@ -30,7 +30,7 @@ There is no automatic fix: correct the file, or exclude it (`exclude` in `[tool.
 """
 
 
-def _expand(selector: str, rules: Sequence[Type["Rule"]], where: str) -> Set[str]:
+def expand_selector(selector: str, rules: Sequence[Type["Rule"]], where: str) -> Set[str]:
     wanted = selector.strip().upper()
     if wanted == "ALL":
         return {rule.code for rule in rules} | {PARSE_ERROR_CODE}
@@ -54,11 +54,11 @@ def selected_codes(config: Config, rules: Sequence[Type["Rule"]]) -> Set[str]:
     else:
         codes = set()
         for selector in config.select:
-            codes |= _expand(selector, rules, _origin(config, "select"))
+            codes |= expand_selector(selector, rules, _origin(config, "select"))
     for selector in config.extend_select:
-        codes |= _expand(selector, rules, _origin(config, "extend-select"))
+        codes |= expand_selector(selector, rules, _origin(config, "extend-select"))
     for selector in config.ignore:
-        codes -= _expand(selector, rules, _origin(config, "ignore"))
+        codes -= expand_selector(selector, rules, _origin(config, "ignore"))
     return codes
 
 
@@ -74,7 +74,7 @@ class PerFileIgnores:
         self.root = config.project_root
         self.entries = [
             (pathspec.GitIgnoreSpec.from_lines([pattern]),
-             set().union(*[_expand(c, rules, _origin(config, f'per-file-ignores."{pattern}"')) for c in codes]))
+             set().union(*[expand_selector(c, rules, _origin(config, f'per-file-ignores."{pattern}"')) for c in codes]))
             for pattern, codes in config.per_file_ignores.items()
         ]
 

@@ -6,7 +6,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..config import Config
 from ..findings import Finding
@@ -22,6 +22,7 @@ class FixOutcome:
     before: RunResult
     skipped_unsafe: int = 0
     refused: List[Tuple[Finding, str]] = field(default_factory=list)  # findings left as they are, and why
+    after: Optional[RunResult] = None  # the check after the edits were written (zlint.api.fix)
 
     def changed_files(self) -> List[str]:
         return [display_path(edit.path) for edit in self.edits]
