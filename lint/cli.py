@@ -394,13 +394,6 @@ def explain(rule: str) -> None:
     """Print the documentation of RULE (a code such as ZL001, or its name)."""
     from zlint.rules import lookup
 
-    from .selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME
-
-    if rule.upper() == PARSE_ERROR_CODE or rule == PARSE_ERROR_NAME:
-        click.echo(f"# {PARSE_ERROR_NAME} ({PARSE_ERROR_CODE})\n")
-        click.echo("On by default. No fix is available.\n")
-        click.echo(PARSE_ERROR_DOCS)
-        return
     found = lookup(rule)
     if found is None:
         _fail(f"unknown rule `{rule}`; `zlint rules` lists them")
@@ -417,10 +410,7 @@ def list_rules() -> None:
     """List every rule with its name and fixability."""
     from zlint.rules import ALL_RULES
 
-    from .selection import PARSE_ERROR_CODE, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
-
-    rows = [("Code", "Name", "Fix", "Default", "Summary"),
-            (PARSE_ERROR_CODE, PARSE_ERROR_NAME, "no", "on", PARSE_ERROR_SUMMARY)]
+    rows = [("Code", "Name", "Fix", "Default", "Summary")]
     for rule in ALL_RULES:
         rows.append((rule.code, rule.name, "yes" if rule.fixable else "no", "on" if rule.default_enabled else "off", rule.summary()))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]

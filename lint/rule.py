@@ -37,6 +37,9 @@ class Rule:
     severity: ClassVar[str] = "error"
     default_enabled: ClassVar[bool] = True
     fixable: ClassVar[bool] = False
+    # "analysis": ``check`` runs on each file's analysed classes; "read": the runner reports the
+    # rule's findings itself as it reads and parses files (ZL000), and ``check`` is not called.
+    stage: ClassVar[str] = "analysis"
     valid: ClassVar[Tuple[Valid, ...]] = ()
     invalid: ClassVar[Tuple[Invalid, ...]] = ()
 

@@ -44,22 +44,20 @@ def render_pages() -> Dict[str, str]:
     """File name -> Markdown, one page per rule (ZL000 included) and an index."""
     from zlint.rules import ALL_RULES
 
-    from .selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
-
-    pages = {
-        f"{PARSE_ERROR_CODE}.md": _page(PARSE_ERROR_CODE, PARSE_ERROR_NAME, "On by default. No fix is available.",
-                                        PARSE_ERROR_DOCS),
-    }
+    pages = {}
     index = ["# zlint rules", "", "Generated from the rules' docstrings by `python -m zlint.rule_pages docs/rules`.", "",
-             "| Code | Name | Summary |", "| --- | --- | --- |",
-             f"| [{PARSE_ERROR_CODE}]({PARSE_ERROR_CODE}.md) | {PARSE_ERROR_NAME} | {PARSE_ERROR_SUMMARY} |"]
+             "| Code | Name | Summary |", "| --- | --- | --- |"]
     for rule in ALL_RULES:
-        fix = "Fix is available." if rule.fixable else "No fix is available."
-        default = "On by default." if rule.default_enabled else "Off by default; enable it with `--select`."
-        pages[f"{rule.code}.md"] = _page(rule.code, rule.name, f"{default} {fix}", rule.docs())
+        pages[f"{rule.code}.md"] = page_for(rule)
         index.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.summary()} |")
     pages["README.md"] = "\n".join(index) + "\n"
     return pages
+
+
+def page_for(rule) -> str:
+    fix = "Fix is available." if rule.fixable else "No fix is available."
+    default = "On by default." if rule.default_enabled else "Off by default; enable it with `--select`."
+    return _page(rule.code, rule.name, f"{default} {fix}", rule.docs())
 
 
 def _page(code: str, name: str, status: str, docs: str) -> str:

@@ -14,31 +14,16 @@ from .config import Config, ConfigError
 
 PARSE_ERROR_CODE = "ZL000"
 PARSE_ERROR_NAME = "parse-error"
-PARSE_ERROR_SUMMARY = "A file that cannot be read or parsed."
-PARSE_ERROR_DOCS = """\
-## What it does
-Reports a file that zlint cannot read, decode or parse: a syntax error, an unknown or wrong
-encoding, a file that is not Python although it is named `.py`, or one that cannot be opened.
-The finding points at the line and column where parsing stopped.
-
-## Why is this bad?
-No other rule can look into such a file, so whatever it holds goes unchecked. The run goes on
-with the other files, and the exit code says that something was found.
-
-## Fix
-There is no automatic fix: correct the file, or exclude it (`exclude` in `[tool.zlint]`).
-"""
 
 
 def expand_selector(selector: str, rules: Sequence[Type["Rule"]], where: str) -> Set[str]:
     wanted = selector.strip().upper()
+    codes = {rule.code for rule in rules} | {PARSE_ERROR_CODE}  # ZL000: whoever reads files reports it
     if wanted == "ALL":
-        return {rule.code for rule in rules} | {PARSE_ERROR_CODE}
-    matched = {rule.code for rule in rules if rule.code.startswith(wanted)}
-    if PARSE_ERROR_CODE.startswith(wanted):
-        matched.add(PARSE_ERROR_CODE)
+        return codes
+    matched = {code for code in codes if code.startswith(wanted)}
     if not matched:
-        known = ", ".join([PARSE_ERROR_CODE] + [rule.code for rule in rules])
+        known = ", ".join(sorted(codes))
         raise ConfigError(f"unknown rule selector `{selector}` in {where} (known rules: {known})")
     return matched
 
@@ -50,7 +35,7 @@ def _origin(config: Config, key: str) -> str:
 
 def selected_codes(config: Config, rules: Sequence[Type["Rule"]]) -> Set[str]:
     if config.select is None:
-        codes = {rule.code for rule in rules if rule.default_enabled} | {PARSE_ERROR_CODE}
+        codes = {rule.code for rule in rules if rule.default_enabled} | {PARSE_ERROR_CODE}  # as above
     else:
         codes = set()
         for selector in config.select:

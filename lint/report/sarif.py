@@ -23,18 +23,7 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 def _rules():
     from zlint.rules import ALL_RULES
 
-    from ..selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME, PARSE_ERROR_SUMMARY
-
-    parse_error = {
-        "id": PARSE_ERROR_CODE,
-        "name": PARSE_ERROR_NAME,
-        "shortDescription": {"text": PARSE_ERROR_SUMMARY},
-        "fullDescription": {"text": "zlint could not read or parse this file, so it was not checked."},
-        "help": {"text": PARSE_ERROR_DOCS, "markdown": PARSE_ERROR_DOCS},
-        "defaultConfiguration": {"level": "error"},
-        "helpUri": help_uri(PARSE_ERROR_CODE),
-    }
-    out = [parse_error]
+    out = []
     for rule in ALL_RULES:
         sections = rule.doc_sections()
         out.append(

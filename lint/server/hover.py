@@ -7,33 +7,18 @@ from typing import Optional, Sequence
 from lsprotocol import types
 
 from ..findings import Finding
-from ..selection import PARSE_ERROR_CODE, PARSE_ERROR_DOCS, PARSE_ERROR_NAME
 from .convert import Units, finding_range, rule_url
 
 _SECTIONS = ("What it does", "Why is this bad?")
 
 
-def _sections(docs: str):
-    found, current = {}, None
-    for line in docs.splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip()
-            found[current] = []
-        elif current is not None:
-            found[current].append(line)
-    return {title: "\n".join(body).strip() for title, body in found.items()}
-
-
 def rule_markdown(code: str) -> Optional[str]:
     from zlint.rules import RULES_BY_CODE
 
-    if code == PARSE_ERROR_CODE:
-        name, sections = PARSE_ERROR_NAME, _sections(PARSE_ERROR_DOCS)
-    else:
-        rule = RULES_BY_CODE.get(code)
-        if rule is None:
-            return None
-        name, sections = rule.name, rule.doc_sections()
+    rule = RULES_BY_CODE.get(code)
+    if rule is None:
+        return None
+    name, sections = rule.name, rule.doc_sections()
     parts = [f"**{code}** `{name}`"]
     for title in _SECTIONS:
         if sections.get(title):
