@@ -141,6 +141,22 @@ class ClassAnalysis:
     toggles: List[Toggle] = field(default_factory=list)
     forward_methods: List[str] = field(default_factory=list)
 
+    def write_kind(self, write: "AttributeWrite", toggled: Optional[Set[int]] = None) -> str:
+        """The one kind each write is reported as (rules claim kinds, see ``Rule.claims``):
+        "broadcast" (through ``modules()``/``children()``/``apply``), "toggle" (one half of a
+        set-then-restore), "attribute" (``m.x = v``), or "setattr" (``setattr``, ``__dict__``,
+        ``vars()``)."""
+        if write.owner.broadcast:
+            return "broadcast"
+        if id(write) in (toggled if toggled is not None else self.toggle_writes()):
+            return "toggle"
+        return "attribute" if write.form == "attribute" else "setattr"
+
+    def writes_of(self, kinds: "Set[str] | frozenset") -> List["AttributeWrite"]:
+        """The writes whose kind is among ``kinds``, in the order they were found."""
+        toggled = self.toggle_writes()
+        return [write for write in self.writes if self.write_kind(write, toggled) in kinds]
+
     def toggle_writes(self) -> Set[int]:
         """Ids of the writes that belong to a set-then-restore toggle (reported once, as a toggle)."""
         ids: Set[int] = set()

@@ -8,11 +8,14 @@ from __future__ import annotations
 import inspect
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Dict, Iterable, List, Tuple
+from typing import TYPE_CHECKING, ClassVar, Dict, FrozenSet, Iterable, List, Tuple
 
 if TYPE_CHECKING:  # rules are listed and explained without loading LibCST
     from .context import FileContext
     from .findings import Finding
+
+
+WRITE_KINDS: FrozenSet[str] = frozenset({"attribute", "setattr", "broadcast", "toggle"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ class Rule:
     # "analysis": ``check`` runs on each file's analysed classes; "read": the runner reports the
     # rule's findings itself as it reads and parses files (ZL000), and ``check`` is not called.
     stage: ClassVar[str] = "analysis"
+    # The kinds of forward-time access the rule reports. Each write the analysis finds has one
+    # kind (``ClassAnalysis.write_kind``): "attribute", "setattr", "broadcast", "toggle"; reads
+    # and self-writes are "deep-read", "block-read", "self-write". The runtime guard's report
+    # confirms findings of the rules that claim a write kind.
+    claims: ClassVar[FrozenSet[str]] = frozenset()
     valid: ClassVar[Tuple[Valid, ...]] = ()
     invalid: ClassVar[Tuple[Invalid, ...]] = ()
 

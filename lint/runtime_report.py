@@ -51,6 +51,11 @@ _NAMES = {"ZL001": "submodule-state-mutation-in-forward", "ZL002": "setattr-on-s
 
 def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str]) -> List[Finding]:
     """Mark static findings the guard confirmed; add what only the guard saw, with why."""
+    from zlint.rules import ALL_RULES
+
+    from .rule import WRITE_KINDS
+
+    write_codes = {rule.code for rule in ALL_RULES if rule.claims & WRITE_KINDS}
     display = {os.path.abspath(p): p for p in checked}
     merged = list(findings)
     by_place = {}
@@ -64,7 +69,7 @@ def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str
         record = group[0]
         paths = ", ".join(f"`{r.module_path}`" for r in group)
         place = (os.path.abspath(record.filename), record.line)
-        hits = [i for i in by_place.get(place, []) if merged[i].code in ("ZL001", "ZL002", "ZL003", "ZL004")]
+        hits = [i for i in by_place.get(place, []) if merged[i].code in write_codes]
         if hits:
             for i in hits:
                 if not merged[i].confirmed:

@@ -74,14 +74,11 @@ class SubmoduleStateMutationInForward(Rule):
     code = "ZL001"
     name = "submodule-state-mutation-in-forward"
     fixable = True
+    claims = frozenset({"attribute"})
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         for analysis in ctx.analyses:
-            toggled = analysis.toggle_writes()
-            for write in analysis.writes:
-                # setattr forms are ZL002, loops over modules() are ZL003, set-and-restore is ZL004.
-                if write.form != "attribute" or write.owner.broadcast or id(write) in toggled:
-                    continue
+            for write in analysis.writes_of(self.claims):
                 owner_text = ctx.code(write.target.value)
                 owner_class = write.owner.links[-1].class_name if write.owner.links else None
                 where = f" ({owner_class}.{write.attr})" if owner_class else ""

@@ -61,14 +61,12 @@ class SetattrOnSubmoduleInForward(Rule):
 
     code = "ZL002"
     name = "setattr-on-submodule-in-forward"
+    claims = frozenset({"setattr"})
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         for analysis in ctx.analyses:
-            toggled = analysis.toggle_writes()
-            for write in analysis.writes:
-                if write.form == "attribute" or write.owner.broadcast or id(write) in toggled:
-                    continue
+            for write in analysis.writes_of(self.claims):
                 owner_text = ctx.code(write.owner_expr)
                 name = f"`{write.attr}`" if write.attr else "a computed attribute"
                 message = (

@@ -51,13 +51,12 @@ class BroadcastMutationInForward(Rule):
 
     code = "ZL003"
     name = "broadcast-mutation-in-forward"
+    claims = frozenset({"broadcast"})
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         for analysis in ctx.analyses:
-            for write in analysis.writes:
-                if not write.owner.broadcast:
-                    continue
+            for write in analysis.writes_of(self.claims):
                 owner_text = ctx.code(write.owner_expr)
                 name = f"`{write.attr}`" if write.attr else "a computed attribute"
                 source = write.owner.links[0].expression

@@ -58,6 +58,7 @@ class ToggleSubmoduleState(Rule):
 
     code = "ZL004"
     name = "toggle-submodule-state"
+    claims = frozenset({"toggle"})
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

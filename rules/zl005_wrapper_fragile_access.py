@@ -97,6 +97,7 @@ class WrapperFragileSubmoduleAccess(Rule):
 
     code = "ZL005"
     name = "wrapper-fragile-submodule-access"
+    claims = frozenset({"deep-read"})
     severity = "warning"
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

@@ -123,6 +123,7 @@ class SelfStateMutationInForward(Rule):
 
     code = "ZL006"
     name = "self-state-mutation-in-forward"
+    claims = frozenset({"self-write"})
     default_enabled = False
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

@@ -69,6 +69,7 @@ class BlockAttributeReadInLoop(Rule):
 
     code = "ZL007"
     name = "block-attribute-read-in-loop"
+    claims = frozenset({"block-read"})
     severity = "warning"
     default_enabled = False
 

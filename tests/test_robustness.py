@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from zlint.config import Config
 from zlint.runner import check_paths
-from zlint.rules import ALL_RULES
+from zlint.rules import ALL_RULES, RULES_BY_CODE
 from tests.helpers import chdir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def test_rule_crash_is_an_internal_error_for_that_file_only(tmp_path):
     assert sorted({f.path for f in result.findings if f.code == "ZL001"}) == [f"bad_{i}.py" for i in range(6)] + ["boom.py"]
 
 
-class CrashingRule(ALL_RULES[0]):
+class CrashingRule(RULES_BY_CODE["ZL001"]):
     """A rule with a bug: it raises on one file."""
 
     code = "ZL999"

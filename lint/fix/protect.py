@@ -8,14 +8,20 @@ from typing import Optional
 
 from ..suppression import WHOLE_FILE, suppressions
 
-FIX_CODES = ("ZL001", "ZL002", "ZL003", "ZL004")
+
+
+def fix_codes():
+    """The rules whose findings a fix edits: a file marked ignore-file for any of them is not edited."""
+    from zlint.rules import ALL_RULES
+
+    return tuple(rule.code for rule in ALL_RULES if rule.fixable)
 
 
 def protected_reason(path: Path, text: Optional[str], config) -> Optional[str]:
     """Why the fix may not edit ``path``, or None when it may."""
     if text is not None:
         codes = suppressions(text).get(WHOLE_FILE)
-        if codes and ("*" in codes or any(code in codes for code in FIX_CODES)):
+        if codes and ("*" in codes or any(code in codes for code in fix_codes())):
             return "is marked `# zlint: ignore-file`"
     if config is None:
         return None
