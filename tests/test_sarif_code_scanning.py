@@ -137,6 +137,14 @@ def test_sarif_is_the_same_cold_warm_and_with_workers(tmp_path):
     assert len(results) == 6 and all(r["fixes"] for r in results)
 
 
+def _apply_replacements(text: str, replacements: list) -> str:
+    """SARIF replacements (code-point offsets into the original text), applied back to front."""
+    for item in sorted(replacements, key=lambda r: r["deletedRegion"]["charOffset"], reverse=True):
+        start = item["deletedRegion"]["charOffset"]
+        text = text[:start] + item["insertedContent"]["text"] + text[start + item["deletedRegion"]["charLength"]:]
+    return text
+
+
 def test_cached_sarif_fixes_follow_an_edit(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.zlint]\n")
     (tmp_path / "m.py").write_text(MODEL)
@@ -145,6 +153,8 @@ def test_cached_sarif_fixes_follow_an_edit(tmp_path):
     (tmp_path / "m.py").write_text(MODEL + "# edited after the first run\n")
     second = json.loads(zlint("check", "--output-format", "sarif", ".", cwd=tmp_path).stdout)
     [result] = second["runs"][0]["results"]
-    text = result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
-    assert "# edited after the first run" in text
+    text = _apply_replacements((tmp_path / "m.py").read_text(), result["fixes"][0]["artifactChanges"][0]["replacements"])
+    assert "# edited after the first run" in text and text != (tmp_path / "m.py").read_text()
+    fixed = zlint("fix", "--diff", ".", cwd=tmp_path).stdout
+    assert all(line[1:] in text for line in fixed.splitlines() if line.startswith("+") and not line.startswith("+++"))
     assert first.stdout != json.dumps(second)

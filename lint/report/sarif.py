@@ -51,9 +51,10 @@ def _artifact_changes(changes, root: Path) -> list:
             "artifactLocation": artifact_location(change.path, root),
             "replacements": [
                 {
-                    "deletedRegion": {"charOffset": 0, "charLength": change.old_length},
-                    "insertedContent": {"text": change.new_text},
+                    "deletedRegion": {"charOffset": edit.start, "charLength": edit.end - edit.start},
+                    "insertedContent": {"text": edit.text},
                 }
+                for edit in change.edits
             ],
         }
         for change in changes

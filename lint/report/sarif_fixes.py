@@ -13,23 +13,14 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from ..fix.edits import FileFix
 from ..runner import RunResult
 
 FindingKey = Tuple[str, int, int, str]
-_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file a fix rewrites: the old text's length in characters and the new text."""
-
-    path: str
-    old_length: int
-    new_text: str
+_FORMAT = 2  # 2: each change is a FileFix (hash of the planned-against text, line spans)
 
 
 def finding_key(finding) -> FindingKey:
@@ -78,7 +69,7 @@ def _read(cache_file: Optional[Path], wanted: List[str], tag: str) -> Optional[D
             return None
         if not all(_unchanged(path, recorded) for path, recorded in document["read"].items()):
             return None
-        return {tuple(_parse_key(k)): [FileChange(*change) for change in changes]
+        return {tuple(_parse_key(k)): [FileFix.from_json(change) for change in changes]
                 for k, changes in document["changes"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # a cache of the wrong shape is a miss
@@ -99,7 +90,7 @@ def _write(cache_file: Optional[Path], wanted: List[str], tag: str, read: List[s
             return
         stamps[path] = stamp
     document = {"format": _FORMAT, "tag": tag, "wanted": wanted, "read": stamps,
-                "changes": {_key_text(k): [[c.path, c.old_length, c.new_text] for c in v] for k, v in changes.items()}}
+                "changes": {_key_text(k): [c.to_json() for c in v] for k, v in changes.items()}}
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".sarif-fixes-", suffix=".tmp", dir=cache_file.parent)
@@ -110,7 +101,7 @@ def _write(cache_file: Optional[Path], wanted: List[str], tag: str, read: List[s
         pass  # only costs time; the result cache warns about an unwritable folder
 
 
-def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, List[FileChange]]:
+def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, List[FileFix]]:
     """For each finding with a safe fix, the files its fix rewrites. Findings whose fix cannot
     be built are left without one."""
     from .. import __version__
@@ -132,7 +123,7 @@ def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, Li
     from ..runner import check_paths
 
     planned = check_paths([Path(p) for p in files], first, keep_plans=True, progress=False, settings=settings)
-    changes: Dict[FindingKey, List[FileChange]] = {}
+    changes: Dict[FindingKey, List[FileFix]] = {}
     for finding in planned.findings + planned.suppressed:
         key = finding_key(finding)
         if key not in wanted_keys or finding.fix_plan is None:
@@ -142,8 +133,8 @@ def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, Li
             edits = build_edits(finding.fix_plan, originals)
         except (FixError, OSError, AttributeError):
             continue
-        changes[key] = [FileChange(str(edit.path), len(edit.old.decode("utf-8", "replace")),
-                                   edit.new.decode("utf-8", "replace")) for edit in edits]
+        changes[key] = [FileFix.between(str(edit.path), edit.old.decode("utf-8", "replace"),
+                                        edit.new.decode("utf-8", "replace")) for edit in edits]
     read = sorted({str(p) for p in getattr(planned.index, "loaded_paths", ())} | set(files))
     _write(cache_file, wanted, tag, read, changes)
     return changes
