@@ -27,7 +27,13 @@ class SubmoduleStateMutationInForward(Rule):
     `ModuleDict` and `Sequential` containers. zlint resolves the classes along the chain across
     files and shows them. An attribute built by a factory (`self.backbone = build_backbone(cfg)`)
     counts as a submodule of unknown class when the class calls or iterates it; the message then
-    says which link could not be resolved. The same write made with `setattr` is ZL002, made on every module of a
+    says which link could not be resolved. Writes that forward makes through code it calls are
+    reported where it calls it: a state-setter method of a submodule's class (`layer.set_skip(v)`
+    where `Block.set_skip` sets `self.attention.attn.skip`; methods named `set_*`, `enable_*`,
+    `disable_*`, `reset_*`, `toggle_*`, `switch_*`, `configure*`, `clear_*`, `merge`, `unmerge`)
+    and a property setter of the module (`self.skip = v`); these have no fix. A local function or
+    lambda given a submodule, and an override that an inherited `forward` calls, are walked like
+    forward itself. The same write made with `setattr` is ZL002, made on every module of a
     `self.modules()` loop is ZL003, and set-then-restored around a call is ZL004.
 
     ## Why is this bad?
