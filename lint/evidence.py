@@ -80,3 +80,27 @@ def chain_is_module(links: Iterable[ChainLink]) -> bool:
 def tensor_write(owner_type, attr: Optional[str]) -> bool:
     """``x.data = t`` or ``x.grad = None`` where nothing says ``x`` is a module: a tensor update."""
     return owner_type is None and attr in TENSOR_ONLY_ATTRIBUTES
+
+
+# What a getter's name says it returns: ``get_base_layer()``, ``get_decoder_block()``.
+MODULE_GETTER_SUFFIXES = frozenset({"layer", "module", "model", "block", "submodule", "layers", "modules"})
+
+
+def module_getter_name(name: str) -> bool:
+    """A method name that says it returns a module (``get_base_layer``): called on a submodule
+    whose class zlint cannot see, its result is presumed to be a module."""
+    return name.startswith("get_") and name.rsplit("_", 1)[-1] in MODULE_GETTER_SUFFIXES
+
+
+# Method names that say they change a module's state; zlint follows these methods of a submodule.
+STATE_SETTER_PREFIXES = ("set_", "enable_", "disable_", "reset_", "toggle_", "switch_", "configure", "clear_")
+STATE_SETTER_NAMES = frozenset({"merge", "unmerge"})
+
+
+def submodule_method_may_write(name: str) -> bool:
+    """Whether zlint follows a call of method ``name`` on a submodule (``layer.set_skip(v)``) into
+    the submodule's class to find the writes it makes below it. Only methods named as state
+    setters are followed: following every method call would analyse most classes of a library
+    for a handful of setters (the runtime guard sees the others)."""
+    bare = name.lstrip("_")
+    return bare.startswith(STATE_SETTER_PREFIXES) or bare in STATE_SETTER_NAMES

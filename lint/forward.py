@@ -15,11 +15,11 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 
 from .cst_util import all_params, child_nodes, dotted_name, first_param_name, iter_statements, string_literal
-from .evidence import chain_is_module, tensor_write
+from .evidence import chain_is_module, module_getter_name, submodule_method_may_write, tensor_write
 from .findings import ChainLink
 from .index import ProjectIndex
 from .modules import ClassSummary, forward_entry_points
-from .types import ContainerType, SubType
+from .types import ContainerType, ModuleType, SubType
 
 MODULE_ITERATORS = {"modules": False, "children": False, "named_modules": True, "named_children": True}
 PASS_THROUGH_ITERABLES = {"reversed", "list", "tuple", "iter", "sorted"}
@@ -120,6 +120,36 @@ class SubmoduleCall:
     trail: Trail
 
 
+@dataclass(frozen=True)
+class Effect:
+    """A write that a method of a module class makes below its own ``self`` (``Block.set_skip``
+    setting ``self.attention.attn.skip``), kept without syntax nodes so that it can be reused at
+    every call of the method."""
+
+    links: Tuple[ChainLink, ...]  # from the method's ``self`` down to the written object
+    type: Optional[SubType]
+    attr: Optional[str]
+    form: str
+    broadcast: bool
+
+
+@dataclass
+class IndirectWrite:
+    """A forward-time write made for the module by code it calls: a method of a submodule
+    (``layer.set_skip(v)``) or a property setter of the module itself (``self.skip = v``).
+    Reported at ``node`` (the call or the assignment); it has no fix."""
+
+    node: cst.CSTNode
+    statement: cst.CSTNode
+    owner: SubValue  # from the enclosing module down to the written object
+    attr: Optional[str]
+    form: str
+    via: str  # the method that writes, e.g. ``Block.set_skip``
+    receiver: str  # the written object as the method names it, e.g. ``self.attention.attn``
+    method: str
+    function: cst.FunctionDef
+
+
 @dataclass
 class Toggle:
     """A write, a call of the block, and a restore of the same attribute."""
@@ -140,6 +170,7 @@ class ClassAnalysis:
     self_writes: List[AttributeWrite] = field(default_factory=list)
     toggles: List[Toggle] = field(default_factory=list)
     forward_methods: List[str] = field(default_factory=list)
+    indirect_writes: List[IndirectWrite] = field(default_factory=list)
 
     def write_kind(self, write: "AttributeWrite", toggled: Optional[Set[int]] = None) -> str:
         """The one kind each write is reported as (rules claim kinds, see ``Rule.claims``):
@@ -200,6 +231,9 @@ class _Walker:
         self.local_defs: Dict[str, cst.FunctionDef] = {}
         self.applied: Set[int] = set()
         self.seen_reads: Set[int] = set()
+        self.local_lambdas: Dict[str, cst.Lambda] = {}
+        self.seen_indirect: Set[int] = set()
+        self.properties: Dict[str, Optional[Value]] = {}
 
     # -- values ---------------------------------------------------------------------------
     def eval(self, node: cst.BaseExpression, env: Dict[str, Value]) -> Optional[Value]:
@@ -237,7 +271,7 @@ class _Walker:
         if isinstance(base, SelfValue):
             found = self.submodules.get(attr)
             if found is None:
-                return None
+                return self._property_value(attr)
             return SubValue((_link_for(f"self.{attr}", found.type),), found.type)
         if isinstance(base, SubValue):
             if base.type is None:
@@ -277,6 +311,8 @@ class _Walker:
                 return SubValue(links + (ChainLink(f".get_submodule({target!r})", None, False, "looked up by name"),), None)
             if isinstance(base, SelfValue):
                 return self._method_result(method)
+            if isinstance(base, SubValue) and not args and module_getter_name(method):
+                return self._submodule_getter(base, method)
             return None
         name = dotted_name(func)
         if name == "enumerate" and args:
@@ -295,10 +331,13 @@ class _Walker:
                 return self._attribute(self.eval(args[0].value, env), attr)
         return None
 
-    def _method_result(self, method: str) -> Optional[Value]:
+    def _method_result(self, method: str, getter=None) -> Optional[Value]:
         """``self.get_base_layer()``: a submodule returned by a method of the class or a base class,
         known from the method's return annotation or from ``return self.<submodule>``."""
-        found = self.index.find_method(self.cls, method)
+        if getter is not None:
+            found = (getter[0], getter[1])
+        else:
+            found = self.index.find_method(self.cls, method)
         if found is None:
             return None
         owner, func = found
@@ -319,6 +358,36 @@ class _Walker:
             return None
         return SubValue((_link_for(f"self.{method}()", typ),), typ)
 
+    def _submodule_getter(self, base: SubValue, method: str) -> Optional[Value]:
+        """``base_layer.out_proj.get_base_layer()``: a getter called on a submodule. With the
+        submodule's class in the tree, it is read as ``self.get_base_layer()`` is; otherwise a
+        getter named for a module (``get_*_layer``, ``get_*_module``, ...) is presumed to return one."""
+        expression = f".{method}()"
+        if isinstance(base.type, ModuleType) and base.type.cls is not None:
+            found = self.index.find_method(base.type.cls, method)
+            if found is None:
+                return None
+            result = _Walker(self.index, base.type.cls, ClassAnalysis(base.type.cls))._method_result(method)
+            if not isinstance(result, SubValue):
+                return None
+            return SubValue(base.links + (replace(result.links[0], expression=expression),), result.type, base.broadcast)
+        link = ChainLink(expression, None, False, "returned by a getter of a class zlint cannot see")
+        return SubValue(base.links + (link,), None, base.broadcast)
+
+    def _property_value(self, attr: str) -> Optional[Value]:
+        """``self.inner`` where ``inner`` is a property of the class (or a project base class)
+        that returns a submodule, known as for ``_method_result``."""
+        if attr in self.properties:
+            return self.properties[attr]
+        value: Optional[Value] = None
+        found = _property_functions(self.index, self.cls, attr)
+        if found is not None and found[1] is not None:
+            value = self._method_result(attr, found)
+            if isinstance(value, SubValue):
+                value = replace(value, links=(replace(value.links[0], expression=f"self.{attr}"),) + value.links[1:])
+        self.properties[attr] = value
+        return value
+
     def _chained(self, args, env: Dict[str, Value]) -> Optional[Value]:
         """``itertools.chain(self.down, self.up)``: one element value standing for any of them."""
         elems = [self.iter_elem(self.eval(arg.value, env)) for arg in args if not arg.star]
@@ -332,6 +401,16 @@ class _Walker:
     def iter_elem(self, value: Optional[Value]) -> Optional[Value]:
         if isinstance(value, IterValue):
             return value.elem
+        if isinstance(value, TupleValue):
+            # `for module in [self.decoder, self.decoder.conv_out]`, also as a helper's argument.
+            known = [item for item in value.items if isinstance(item, SubValue)]
+            if not known or len(known) != len(value.items):
+                return None
+            first = known[0]
+            if all(item.links == first.links for item in known):
+                return first
+            last = ChainLink("[*]", None, False, "one of several modules listed")
+            return SubValue((last,), None, any(item.broadcast for item in known))
         if isinstance(value, SubValue):
             typ, reason = _elem_type(value.type)
             if value.type is not None and not isinstance(value.type, ContainerType):
@@ -391,6 +470,11 @@ class _Walker:
             for target in stmt.targets:
                 self.write_targets(target.target, stmt, "assign", env)
                 self.bind(target.target, value, env)
+                if isinstance(target.target, cst.Name):
+                    if isinstance(stmt.value, cst.Lambda):
+                        self.local_lambdas[target.target.value] = stmt.value  # `set_flag = lambda m: ...`
+                    else:
+                        self.local_lambdas.pop(target.target.value, None)
         elif isinstance(stmt, cst.AugAssign):
             self.scan_calls(stmt.value, stmt, env)
             self.write_targets(stmt.target, stmt, "augassign", env)
@@ -490,6 +574,7 @@ class _Walker:
             return
         owner = self.eval(target.value, env)
         if isinstance(owner, SelfValue):
+            self._property_setter_write(target, stmt)
             self.seen_targets.add(id(target))
             self.analysis.self_writes.append(
                 AttributeWrite(
@@ -505,6 +590,82 @@ class _Walker:
                     owner_expr=target.value, value=getattr(stmt, "value", None),
                 )
             )
+
+    def _property_setter_write(self, target: cst.Attribute, stmt: cst.CSTNode) -> None:
+        """``self.skip = v`` where ``skip`` is a property whose setter writes submodule state."""
+        attr = target.attr.value
+        if attr in self.submodules:
+            return
+        found = _property_functions(self.index, self.cls, attr)
+        if found is None or found[2] is None or found[0].module is not self.cls.module:
+            return  # setters of classes in other files are not followed (the pre-filter cannot see them)
+        via = f"{found[0].name}.{attr}"
+        for effect in method_effects(self.index, self.cls, attr, setter=True):
+            self._add_indirect(target, stmt, (), effect, via)
+
+    def _submodule_method(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> None:
+        """``layer.set_skip(v)``: a method of a submodule's (resolved) class that writes state below
+        the submodule; each such write is reported at the call."""
+        func = call.func
+        name = func.attr.value
+        if not submodule_method_may_write(name):
+            return
+        base = self.eval(func.value, env)
+        if not isinstance(base, SubValue) or not isinstance(base.type, ModuleType) or base.type.cls is None:
+            return
+        callee = base.type.cls
+        found = self.index.find_method(callee, name)
+        if found is None or name in _forward_methods(self.index, callee):
+            return  # not a method, or one that the block's own forward runs (reported there)
+        via = f"{found[0].name}.{name}"
+        for effect in method_effects(self.index, callee, name):
+            self._add_indirect(call, stmt, base.links, effect, via, base.broadcast)
+
+    def _add_indirect(self, node, stmt, prefix, effect: "Effect", via: str, broadcast: bool = False) -> None:
+        key = (id(node), effect.links, effect.attr)
+        if key in self.seen_indirect:
+            return
+        self.seen_indirect.add(key)
+        links = tuple(prefix) + tuple(_rebased(link) for link in effect.links) if prefix else effect.links
+        owner = SubValue(links, effect.type, broadcast or effect.broadcast)
+        receiver = "".join(link.expression for link in effect.links)
+        self.analysis.indirect_writes.append(
+            IndirectWrite(node, stmt, owner, effect.attr, effect.form, via, receiver, self.method, self.function)
+        )
+
+    def _local_call(self, call: cst.Call, stmt: cst.CSTNode, env: Dict[str, Value]) -> None:
+        """A local function or lambda called with submodules (``set_flag(self.block)``), or mapped
+        over a module container (``map(lambda m: setattr(m, "x", v), self.layers)``): its body
+        runs with its parameters bound to them."""
+        name = dotted_name(call.func)
+        args = [arg for arg in call.args if not arg.star and arg.keyword is None]
+        if name == "map" and len(args) == 2:
+            fn, values = args[0].value, [self.iter_elem(self.eval(args[1].value, env))]
+        elif isinstance(call.func, cst.Lambda):
+            fn, values = call.func, [self.eval(arg.value, env) for arg in args]
+        elif isinstance(call.func, cst.Name):
+            fn, values = call.func, [self.eval(arg.value, env) for arg in args]
+        else:
+            return
+        if isinstance(fn, cst.Name):
+            fn = self.local_lambdas.get(fn.value) or self.local_defs.get(fn.value)
+        if not isinstance(fn, (cst.Lambda, cst.FunctionDef)) or not any(isinstance(v, SubValue) for v in values):
+            return
+        key = (id(fn), id(call))
+        if key in self.applied:
+            return
+        self.applied.add(key)
+        inner = dict(env)
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        for param, value in zip(params, values):
+            if value is None:
+                inner.pop(param.name.value, None)
+            else:
+                inner[param.name.value] = value
+        if isinstance(fn, cst.Lambda):
+            self.scan_calls(fn.body, stmt, inner, in_lambda=True)
+        else:
+            self.walk_block(fn.body, inner)
 
     def _dict_write(self, target: cst.Subscript, stmt: cst.CSTNode, kind: str, env: Dict[str, Value]) -> None:
         """``x.__dict__["name"] = v`` and ``vars(x)["name"] = v``."""
@@ -681,6 +842,10 @@ class _Walker:
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "apply":
                 self._apply_call(call, scope)
             env = scope
+            if isinstance(call.func, cst.Attribute):
+                self._submodule_method(call, stmt, env)
+            elif call.args:
+                self._local_call(call, stmt, env)
             if isinstance(call.func, cst.Attribute) and isinstance(self.eval(call.func.value, env), SelfValue):
                 self._record_call_site(call, env)
                 continue
@@ -922,11 +1087,125 @@ def _returned_self_attributes(func: cst.FunctionDef) -> Set[str]:
     return names
 
 
+def _rebased(link: ChainLink) -> ChainLink:
+    """A link of a chain that starts at a callee's ``self``, continued from the caller's chain."""
+    if link.expression.startswith("self."):
+        return replace(link, expression=link.expression[4:])
+    return link
+
+
+def _decorator_names(func: cst.FunctionDef) -> List[str]:
+    return [dotted_name(d.decorator) or "" for d in func.decorators]
+
+
+def _property_functions(
+    index: ProjectIndex, cls: ClassSummary, name: str
+) -> Optional[Tuple[ClassSummary, Optional[cst.FunctionDef], Optional[cst.FunctionDef]]]:
+    """The class that defines ``name`` (the class or a project base) and its property getter and
+    setter, when ``name`` is a property there."""
+    found = index.find_method(cls, name)
+    if found is None or found[0].node is None:
+        return None
+    owner = found[0]
+    getter = setter = None
+    for stmt in iter_statements(owner.node.body):
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            decorators = _decorator_names(stmt)
+            if any(d.rsplit(".", 1)[-1] in ("property", "cached_property") for d in decorators):
+                getter = stmt
+            elif f"{name}.setter" in decorators:
+                setter = stmt
+    if getter is None and setter is None:
+        return None
+    return owner, getter, setter
+
+
+def _forward_methods(index: ProjectIndex, cls: ClassSummary) -> Tuple[str, ...]:
+    """The methods the class's own forward runs (without analysing it)."""
+    key = (cls, " forward")
+    found = index._method_effects.get(key)
+    if found is None:
+        found = index._method_effects[key] = tuple(forward_reachable(cls))
+    return found
+
+
+def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bool = False) -> Tuple[Effect, ...]:
+    """The writes below ``self`` that calling ``cls``'s method ``name`` makes (or, with ``setter``,
+    assigning its property ``name``), through the methods of its class it calls; computed once
+    per run."""
+    key = (cls, f"{name}.setter" if setter else name)
+    cache = index._method_effects
+    if key in cache:
+        return cache[key]
+    cache[key] = ()  # a method that reaches itself through other classes adds nothing more
+    if setter:
+        found = _property_functions(index, cls, name)
+        found = (found[0], found[2]) if found is not None and found[2] is not None else None
+    else:
+        found = index.find_method(cls, name)
+    if found is None or not index.is_module_class(found[0]):
+        return ()
+    owner, func = found
+    if any(d.rsplit(".", 1)[-1] in ("staticmethod", "classmethod", "property") for d in _decorator_names(func)):
+        return ()
+    analysis = ClassAnalysis(owner)
+    walker = _Walker(index, owner, analysis)
+    walker.method = name
+    walker.walk_function(func, {}, first_param_name(func))
+    others = [m for m in forward_reachable(owner, roots=[c.func.attr.value for c in _self_calls(func)]) if m != name]
+    for other in others:
+        inner = owner.methods[other]
+        env: Dict[str, Value] = {}
+        for site in walker.call_sites.get(other, []):
+            for param, value in site.items():
+                env.setdefault(param, value)
+        walker.method = other
+        walker.walk_function(inner, {}, first_param_name(inner), bound=env)
+    effects = [Effect(w.owner.links, w.owner.type, w.attr, w.form, w.owner.broadcast) for w in analysis.writes]
+    effects += [Effect(w.owner.links, w.owner.type, w.attr, w.form, w.owner.broadcast) for w in analysis.indirect_writes]
+    cache[key] = tuple(effects)
+    return cache[key]
+
+
+def _self_calls(func: cst.FunctionDef) -> List[cst.Call]:
+    from .cst_util import self_method_calls
+
+    return list(self_method_calls(func.body, first_param_name(func)))
+
+
+def _inherited_roots(index: ProjectIndex, cls: ClassSummary) -> List[str]:
+    """For a class without a forward of its own: its methods that an inherited ``forward`` (of a
+    project base class) reaches through ``self.m(...)``, as Python resolves them on this class."""
+    found = index.find_method(cls, "forward")
+    if found is None or found[0] is cls:
+        return []
+    roots: List[str] = []
+    seen: Set[str] = set()
+    queue = ["forward"]
+    while queue:
+        name = queue.pop(0)
+        if name in seen or name == "__init__":
+            continue
+        seen.add(name)
+        resolved = index.find_method(cls, name)
+        if resolved is None:
+            continue
+        owner, func = resolved
+        if owner is cls:
+            roots.append(name)  # an override: walked here; what it reaches follows from it
+            continue
+        queue.extend(call.func.attr.value for call in _self_calls(func))
+    return roots
+
+
 def analyse_class(index: ProjectIndex, cls: ClassSummary) -> ClassAnalysis:
     analysis = ClassAnalysis(cls)
     if not index.is_module_class(cls):
         return analysis
-    methods = forward_reachable(cls)
+    roots = None
+    if not forward_entry_points(cls.methods):
+        roots = _inherited_roots(index, cls)
+    methods = forward_reachable(cls, roots)
     analysis.forward_methods = methods
     walker = _Walker(index, cls, analysis)
     for name in methods:

@@ -132,6 +132,8 @@ class ProjectIndex:
         self._bases: Dict[ClassSummary, Tuple[List[Symbol], List[ClassSummary]]] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
         self._analyses: Dict[ClassSummary, object] = {}
+        # What a method of a module class writes below itself (``Block.set_skip``), per run.
+        self._method_effects: Dict[Tuple[ClassSummary, str], tuple] = {}
         # Which files name resolution in each file looked into; used for cache invalidation.
         self.edges: Dict[Path, Set[Path]] = {}
         # Paths each file's lookups found nothing at: a new file there must invalidate it.

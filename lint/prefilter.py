@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from .evidence import module_getter_name, submodule_method_may_write
 from .modules import forward_entry_points, top_level_classes
 
 _PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr", "chain"}
@@ -46,21 +47,24 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
     # A rule this test knows nothing of keeps every class with a forward: sound, only slower.
     keep_all = bool(codes - _WRITE_RULES - {"ZL000", "ZL005", "ZL006", "ZL007"})
     classes = list(top_level_classes(tree.body))
-    getters = None
+    getters = setters = None
     for cls in classes:
         methods: Dict[str, ast.AST] = {}
         for stmt in cls.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods[stmt.name] = stmt
-        if not forward_entry_points(methods):
-            continue
+        inherited = not forward_entry_points(methods)
+        if inherited and not (cls.bases and len(methods) > ("__init__" in methods)):
+            continue  # no forward of its own, and nothing an inherited one could reach
         if keep_all:
             found.add(cls.name)
             continue
         if getters is None:
             getters = _getters(classes)
-        facts = _LazyFacts(methods, getters)
-        reachable = _reachable(facts)
+            setters = _property_setters(classes)
+        facts = _LazyFacts(methods, getters, setters)
+        # A class without a forward may override what an inherited forward calls: any method.
+        reachable = [name for name in methods if name != "__init__"] if inherited else _reachable(facts)
         params: Dict[str, Depth] = {}
         for _ in range(4):  # helper parameters get what their callers pass, to a fixed point
             for name in reachable:
@@ -110,10 +114,12 @@ def _max(a: Depth, b: Depth) -> Depth:
 class _MethodFacts:
     """What one method does, gathered in a single walk, then solved for name depths."""
 
-    def __init__(self, method, getters: Set[str] = frozenset()):
+    def __init__(self, method, getters: Set[str] = frozenset(), setters: Set[str] = frozenset()):
         self.method = method
         self.self_name = _self_name(method)
         self.getters = getters  # methods of the class that may return a submodule
+        self.setters = setters  # property setters of the file's classes: `self.x = v` runs one
+        self.method_receivers: List[ast.AST] = []  # `recv.m(...)`: a submodule's method may write
         self.bindings: List[Tuple[ast.AST, ast.AST, int]] = []  # (target, value, extra links)
         self.write_bases: List[ast.AST] = []  # objects that attributes are written on
         self.setattr_objects: List[ast.AST] = []
@@ -123,6 +129,7 @@ class _MethodFacts:
         self.self_references: Set[str] = set()
         self.passed_methods: Set[str] = set()  # `self.m` used as a value, e.g. self.apply(self.m)
         self.self_writes = False
+        self.setter_writes = False
         self.nested_params: Set[str] = set()
         self.names: Dict[str, Depth] = {}
         self._collect()
@@ -169,6 +176,8 @@ class _MethodFacts:
                         self.setattr_objects.append(holder.args[0])
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
                     self.self_calls.append((func.attr, list(node.args) + [k.value for k in node.keywords]))
+                elif isinstance(func, ast.Attribute) and submodule_method_may_write(func.attr):
+                    self.method_receivers.append(func.value)
             elif isinstance(node, ast.Attribute):
                 self.attributes.append(node)
                 if isinstance(node.value, ast.Name) and node.value.id == self_name:
@@ -185,6 +194,8 @@ class _MethodFacts:
             if isinstance(item, ast.Attribute):
                 if isinstance(item.value, ast.Name) and item.value.id == self.self_name:
                     self.self_writes = True
+                    if item.attr in self.setters:
+                        self.setter_writes = True
                 else:
                     self.write_bases.append(item.value)
             elif isinstance(item, ast.Subscript):
@@ -271,6 +282,10 @@ class _MethodFacts:
             if isinstance(func, ast.Attribute) and func.attr in _ELEMENT_METHODS:
                 inner = self.depth(func.value)
                 return None if inner is None else inner + 1
+            if isinstance(func, ast.Attribute) and not node.args and module_getter_name(func.attr):
+                inner = self.depth(func.value)  # base_layer.out_proj.get_base_layer()
+                if inner is not None and inner > 0:
+                    return inner + 1
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.self_name:
                 # self.get_base_layer(): a getter (a method of a class of this file that is
                 # annotated or returns self.<x>, or an inherited get_*() without arguments) may
@@ -301,8 +316,10 @@ class _MethodFacts:
         return self.depth(node) is not None
 
     def writes_through_derived(self) -> bool:
-        if any(self._derived_other_than_self(base) for base in self.write_bases):
+        if self.setter_writes or any(self._derived_other_than_self(base) for base in self.write_bases):
             return True
+        if any(self._derived_other_than_self(recv) for recv in self.method_receivers):
+            return True  # layer.set_skip(v): the block's method may write below it
         if any(self._derived_other_than_self(obj) for obj in self.setattr_objects):
             return True
         return any(self.depth(arg) is not None for arg in self.context_args)
@@ -329,6 +346,18 @@ def _getters(classes) -> Set[str]:
                 )
             ):
                 found.add(method.name)
+    return found
+
+
+def _property_setters(classes) -> Set[str]:
+    """Names of the property setters (``@x.setter``) of the file's classes."""
+    found: Set[str] = set()
+    for cls in classes:
+        for method in cls.body:
+            if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for decorator in method.decorator_list:
+                    if isinstance(decorator, ast.Attribute) and decorator.attr == "setter":
+                        found.add(method.name)
     return found
 
 
@@ -365,10 +394,11 @@ def _statements(body) -> Iterable[ast.stmt]:
 class _LazyFacts(dict):
     """Method name -> facts, gathered only for the methods that reachability visits."""
 
-    def __init__(self, methods: Dict[str, ast.AST], getters: Set[str] = frozenset()):
+    def __init__(self, methods: Dict[str, ast.AST], getters: Set[str] = frozenset(), setters: Set[str] = frozenset()):
         super().__init__()
         self.methods = methods
         self.getters = getters
+        self.setters = setters
         self._dispatch: Optional[Dict[str, List[str]]] = None
 
     @property
@@ -389,7 +419,7 @@ class _LazyFacts(dict):
         return name in self.methods
 
     def __missing__(self, name: str) -> _MethodFacts:
-        fact = _MethodFacts(self.methods[name], self.getters)
+        fact = _MethodFacts(self.methods[name], self.getters, self.setters)
         self[name] = fact
         return fact
 

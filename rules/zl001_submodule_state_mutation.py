@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
+from zlint.indirect import indirect_finding, written_object
 from zlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -26,7 +27,13 @@ class SubmoduleStateMutationInForward(Rule):
     `ModuleDict` and `Sequential` containers. zlint resolves the classes along the chain across
     files and shows them. An attribute built by a factory (`self.backbone = build_backbone(cfg)`)
     counts as a submodule of unknown class when the class calls or iterates it; the message then
-    says which link could not be resolved. The same write made with `setattr` is ZL002, made on every module of a
+    says which link could not be resolved. Writes that forward makes through code it calls are
+    reported where it calls it: a state-setter method of a submodule's class (`layer.set_skip(v)`
+    where `Block.set_skip` sets `self.attention.attn.skip`; methods named `set_*`, `enable_*`,
+    `disable_*`, `reset_*`, `toggle_*`, `switch_*`, `configure*`, `clear_*`, `merge`, `unmerge`)
+    and a property setter of the module (`self.skip = v`); these have no fix. A local function or
+    lambda given a submodule, and an override that an inherited `forward` calls, are walked like
+    forward itself. The same write made with `setattr` is ZL002, made on every module of a
     `self.modules()` loop is ZL003, and set-then-restored around a call is ZL004.
 
     ## Why is this bad?
@@ -96,8 +103,166 @@ class SubmoduleStateMutationInForward(Rule):
                     function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
+            for indirect in analysis.indirect_writes:
+                if indirect.form != "attribute" or indirect.owner.broadcast:
+                    continue
+                owner_text = written_object(ctx, indirect)
+                yield indirect_finding(
+                    ctx, self, analysis, indirect, f"sets `{indirect.attr}` on submodule `{owner_text}`"
+                )
 
     invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class USPAttention(nn.Module):
+                def forward(self, x):
+                    return x
+
+            class Attention(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attn = USPAttention()
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.attention = Attention()
+
+                def set_skip(self, value):
+                    self._set(value)
+
+                def _set(self, value):
+                    self.attention.attn.skip_sequence_parallel = value
+
+                def forward(self, x):
+                    return self.attention(x)
+
+            class Model(nn.Module):
+                def __init__(self, n):
+                    super().__init__()
+                    self.layers = nn.ModuleList([Block() for _ in range(n)])
+
+                def forward(self, x, full):
+                    for layer in self.layers:
+                        # A setter method of the block that writes below it: reported here.
+                        layer.set_skip(full)  # expect: ZL001
+                        x = layer(x)
+                    return x
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Inner(nn.Module):
+                def forward(self, x):
+                    return x
+
+            class Base(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self._inner = Inner()
+
+                @property
+                def skip(self):
+                    return self._inner.skip
+
+                @skip.setter
+                def skip(self, value):
+                    self._inner.skip = value
+
+            class Block(Base):
+                # A property setter (here of a base class) that writes submodule state.
+                def forward(self, x, flag):
+                    self.skip = flag  # expect: ZL001
+                    return self._inner(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Inner(nn.Module):
+                def forward(self, x):
+                    return x
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self._inner = Inner()
+
+                @property
+                def inner(self) -> Inner:
+                    return self._inner
+
+                def forward(self, x, flag):
+                    self.inner.mode = flag  # expect: ZL001
+                    return self._inner(x)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Base(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.inner = nn.Linear(4, 4)
+
+                def unmerge(self):
+                    pass
+
+                def forward(self, x, disabled):
+                    if disabled:
+                        self.unmerge()
+                    return self.inner(x)
+
+            class Quantized(Base):
+                # No forward of its own: the inherited one calls this override.
+                def unmerge(self):
+                    del self.inner.weight  # expect: ZL001
+                    self.inner.weight = self.inner.weight_fp  # expect: ZL001
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class LoraMultiheadAttention(nn.Module):
+                def __init__(self, base_layer: nn.MultiheadAttention):
+                    super().__init__()
+                    self.base_layer = base_layer
+
+                def get_base_layer(self) -> nn.MultiheadAttention:
+                    return self.base_layer
+
+                def forward(self, query, merged):
+                    base_layer = self.get_base_layer()
+                    # A getter called on a submodule whose class is out of sight.
+                    del base_layer.out_proj.get_base_layer().weight  # expect: ZL001
+                    base_layer.out_proj.get_base_layer().weight = merged  # expect: ZL001
+                    return base_layer(query, query, query)
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x, flag):
+                    def configure(module, value):
+                        module.flag = value  # expect: ZL001
+
+                    configure(self.block, flag)
+                    return self.block(x)
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -528,6 +693,55 @@ class SubmoduleStateMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Inner(nn.Module):
+                def forward(self, x):
+                    return x
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.inner = Inner()
+                    self._scale = 1.0
+
+                @property
+                def scale(self):
+                    return self._scale
+
+                @scale.setter
+                def scale(self, value):
+                    self._scale = value  # the block's own state, through its own interface
+
+                def set_skip(self, value):
+                    self.inner.skip = value
+
+                def describe(self):
+                    return self.inner.get_config()
+
+                def forward(self, x):
+                    return self.inner(x) * self._scale
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = Block()
+
+                def configure(self, skip):
+                    self.block.set_skip(skip)  # not at forward time
+
+                def forward(self, x, scale):
+                    self.block.describe()
+                    self.scale = scale
+                    return self.block(x)
+
+            class Quiet(Block):
+                def set_skip(self, value):  # the inherited forward never calls it
+                    self.inner.skip = not value
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

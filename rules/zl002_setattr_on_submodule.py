@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
+from zlint.indirect import indirect_finding, written_object
 from zlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -78,8 +79,31 @@ class SetattrOnSubmoduleInForward(Rule):
                     function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
+            for indirect in analysis.indirect_writes:
+                if indirect.form == "attribute" or indirect.owner.broadcast:
+                    continue
+                name = f"`{indirect.attr}`" if indirect.attr else "a computed attribute"
+                what = f"sets {name} on submodule `{written_object(ctx, indirect)}` with {_SPELLING[indirect.form]}"
+                yield indirect_finding(ctx, self, analysis, indirect, what)
 
     invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+                    self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])
+
+                def forward(self, x, flag):
+                    set_flag = lambda m: setattr(m, "flag", flag)  # expect: ZL002
+                    set_flag(self.block)
+                    list(map(lambda m: setattr(m, "mode", flag), self.layers))  # expect: ZL002
+                    return self.block(x)
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -223,6 +247,21 @@ class SetattrOnSubmoduleInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x, flag, options):
+                    remember = lambda o: setattr(o, "flag", flag)
+                    remember(options)  # a plain object, not a module
+                    return self.block(x)
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

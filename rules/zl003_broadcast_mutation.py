@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
+from zlint.indirect import indirect_finding, written_object
 from zlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -71,8 +72,58 @@ class BroadcastMutationInForward(Rule):
                     function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan_broadcast(analysis.cls, write),
                 )
+            for indirect in analysis.indirect_writes:
+                if not indirect.owner.broadcast:
+                    continue
+                name = f"`{indirect.attr}`" if indirect.attr else "a computed attribute"
+                what = f"sets {name} on every module below `{written_object(ctx, indirect)}`"
+                yield indirect_finding(ctx, self, analysis, indirect, what)
 
     invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class CausalConv(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.cache_offset = 0
+
+                def forward(self, x):
+                    return x
+
+            class Decoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.up = nn.ModuleList([CausalConv(), CausalConv()])
+                    self.conv_out = CausalConv()
+
+                def forward(self, z):
+                    for block in self.up:
+                        z = block(z)
+                    return self.conv_out(z)
+
+            class Autoencoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.decoder = Decoder()
+
+                # A list of submodules handed to a helper that writes on every module below them.
+                def _set_cache_offset(self, modules, cache_offset=0):
+                    for module in modules:
+                        for submodule in module.modules():
+                            if hasattr(submodule, "cache_offset"):
+                                submodule.cache_offset = cache_offset  # expect: ZL003
+
+                def tiled_decode(self, z):
+                    self._set_cache_offset([self.decoder], 1)
+                    self._set_cache_offset([self.decoder.up[1], self.decoder.conv_out], 2)
+                    return self.decoder(z)
+
+                def forward(self, z):
+                    return self.tiled_decode(z)
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -183,6 +234,27 @@ class BroadcastMutationInForward(Rule):
     )
 
     valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Autoencoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.decoder = nn.Sequential(nn.Linear(4, 4))
+
+                def _set_cache_offset(self, modules, cache_offset=0):
+                    for module in modules:
+                        for submodule in module.modules():
+                            submodule.cache_offset = cache_offset
+
+                def enable_tiling(self):
+                    self._set_cache_offset([self.decoder], 1)  # set up once, not at forward time
+
+                def forward(self, z):
+                    return self.decoder(z)
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

@@ -42,6 +42,12 @@ class Inner(nn.Module):
     def forward(self, x):
         return self.attention(self.attn(x)) if self.flag else x
 
+    def set_flag(self, value):
+        self.attn.flag = value
+
+    def get_base_layer(self) -> nn.Linear:
+        return self.attn
+
 
 class Model(nn.Module):
     def __init__(self):
@@ -50,6 +56,14 @@ class Model(nn.Module):
         self.block = Inner()
         self.heads = nn.ModuleDict({"a": Inner()})
         self.config = object()
+
+    @property
+    def mode(self):
+        return self.block.flag
+
+    @mode.setter
+    def mode(self, value):
+        self.block.flag = value
 
 '''
 
@@ -79,6 +93,8 @@ def _expressions():
             inner.map(lambda e: f'getattr({e}, "attn")'),
             inner.map(lambda e: f"list({e})"),
             inner.map(lambda e: f"{e}(x)"),
+            inner.map(lambda e: f"{e}.get_base_layer()"),
+            st.tuples(inner, inner).map(lambda t: f"[{t[0]}, {t[1]}]"),
             st.tuples(inner, inner).map(lambda t: f"({t[0]} if flag else {t[1]})"),
         )
 
@@ -103,6 +119,10 @@ def _statements(depth: int):
         st.tuples(expressions, expressions).map(lambda t: [f"self.helper({t[0]}, {t[1]})"]),
         st.just(['self.apply(lambda mod: setattr(mod, "flag", flag))']),
         st.just(["self.apply(self.visit)"]),
+        expressions.map(lambda e: [f"{e}.set_flag(flag)"]),
+        expressions.map(lambda e: ['put = lambda mod: setattr(mod, "flag", flag)', f"put({e})"]),
+        expressions.map(lambda e: [f'list(map(lambda mod: setattr(mod, "flag", flag), {e}))']),
+        st.just(["self.mode = flag"]),
         attrs.map(lambda a: [f"self.{a} = flag"]),
         st.tuples(st.sampled_from(["self.block", "self.layers[0]", "blk", "layer"]), attrs).map(
             lambda t: [f"h = {t[0]}.attention.attn.{t[1]}", f"x = {t[0]}(x)"]
@@ -137,7 +157,10 @@ def _program(forward_body, helper_body, visit_body) -> str:
         HEADER
         + method("forward(self, x, flag)", forward_body) + "\n\n"
         + method("helper(self, a, b, x=None, flag=None)", helper_body) + "\n\n"
-        + method("visit(self, mod, x=None, flag=None)", visit_body) + "\n"
+        + method("visit(self, mod, x=None, flag=None)", visit_body) + "\n\n\n"
+        # No forward of its own: the inherited one reaches this override of helper.
+        + "class Sub(Model):\n"
+        + method("helper(self, a, b, x=None, flag=None)", visit_body) + "\n"
     )
 
 
@@ -194,3 +217,21 @@ def test_prefilter_drops_plain_files():
     )
     assert not may_have_findings(ast.parse(plain), ALL_CODES - {"ZL006"})
     assert quick_reject(b"def helper():\n    return 1\n")
+
+
+def _findings(tmp_path: Path, code: str, codes, prefilter: bool):
+    path = tmp_path / "model.py"
+    path.write_text(code, encoding="utf-8")
+    checker = FileChecker(Config(project_root=tmp_path), ALL_RULES, set(codes), prefilter=prefilter)
+    result = checker.check(path)
+    assert not result.internal_errors
+    return sorted((f.code, f.start.line, f.message) for f in result.findings)
+
+
+@pytest.mark.parametrize("rule,example", list(_all_examples("invalid")))
+def test_prefilter_keeps_every_class_with_a_finding(tmp_path, rule, example):
+    """Class by class, not only file by file: the runner analyses only the candidate classes."""
+    code = snippet(example.code)
+    expected = _findings(tmp_path, code, {rule.code}, prefilter=False)
+    assert expected, "the example has findings"
+    assert _findings(tmp_path, code, {rule.code}, prefilter=True) == expected
