@@ -452,6 +452,9 @@ class _Walker:
         outer = self.function
         if outer is None:
             self.function = func
+            # Local functions and lambdas are visible only inside the method that defines them.
+            self.local_defs = {}
+            self.local_lambdas = {}
         self.walk_block(func.body, env)
         self.function = outer
 

@@ -697,6 +697,30 @@ class SubmoduleStateMutationInForward(Rule):
             """
             import torch.nn as nn
 
+            def put(module, value):
+                return module
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = nn.Linear(4, 4)
+
+                def forward(self, x, flag):
+                    def put(module, value):  # never called here
+                        module.flag = value
+
+                    x = self._rest(x, flag)
+                    return self.block(x)
+
+                def _rest(self, x, flag):
+                    put(self.block, flag)  # the module-level put, which writes nothing
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
             class Inner(nn.Module):
                 def forward(self, x):
                     return x
