@@ -234,7 +234,7 @@ def _show_files(targets, settings) -> None:
     from .discovery import discover_groups
 
     groups, warnings, unreadable = discover_groups(targets, settings)
-    from .runner import display_path
+    from .results import display_path
 
     shown = sorted([display_path(p) for _, files in groups for p in files] + [display_path(p) for p, _ in unreadable])
     for line in shown:
@@ -349,7 +349,7 @@ def _finish_interrupted_fix(root: Path) -> None:
 def _display_stdin_name(stdin_filename: Optional[Path]) -> str:
     if stdin_filename is None:
         return "-"
-    from .runner import display_path
+    from .results import display_path
 
     return display_path(Path(os.path.abspath(stdin_filename)))
 

@@ -576,7 +576,7 @@ class _Walker:
             if isinstance(symbol, ProjectFunction):
                 func = symbol.func
                 if func is not None:
-                    self.index._touch(self.cls.module, symbol.module)
+                    self.index.record_dependency(self.cls.module, symbol.module)
         if func is None or not _is_context_manager(func):
             return
         given = any(isinstance(self.eval(arg.value, env), (SubValue, SelfValue)) for arg in call.args)

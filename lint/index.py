@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -121,7 +121,8 @@ def _earlier(candidates: Tuple[Path, ...], found: Path) -> int:
 
 
 class ProjectIndex:
-    def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False):
+    def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False,
+                 analyse: Optional[Callable[["ProjectIndex", ClassSummary], Any]] = None):
         self.whole_modules = whole_modules  # zlint fix rewrites files: it needs whole-file trees
         self.roots = roots if roots is not None else ImportRoots(Path.cwd())
         self._parsed: Dict[Path, ParsedFile] = {}
@@ -131,7 +132,10 @@ class ProjectIndex:
         self._module_class: Dict[ClassSummary, bool] = {}
         self._bases: Dict[ClassSummary, Tuple[List[Symbol], List[ClassSummary]]] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
-        self._analyses: Dict[ClassSummary, object] = {}
+        # The forward analysis lives above the index (``zlint.forward``): whoever builds the index
+        # passes it in, and the index only keeps each class's analysis once it is computed.
+        self._analyse = analyse
+        self._analyses: Dict[ClassSummary, Any] = {}
         # Which files name resolution in each file looked into; used for cache invalidation.
         self.edges: Dict[Path, Set[Path]] = {}
         # Paths each file's lookups found nothing at: a new file there must invalidate it.
@@ -206,7 +210,7 @@ class ProjectIndex:
             found = self._by_name[key]
             if found is not None:
                 self._record_missing(near, probed + list(candidates[:_earlier(candidates, found.path)]))
-                return self._touch(near, found)
+                return self.record_dependency(near, found)
             probed.extend(candidates)
         # PEP 420: a folder without __init__.py is a package only when no regular one exists.
         key_ns = f"{near_root}|{name}"
@@ -240,7 +244,9 @@ class ProjectIndex:
             found |= self.missing.get(dep, set())
         return found
 
-    def _touch(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
+    def record_dependency(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
+        """Note that resolving a name in ``near`` looked into ``found`` (the cache and the language
+        server drop ``near``'s results when ``found`` changes); returns ``found``."""
         if near is not None and near is not found and not found.is_namespace and not near.is_namespace:
             self.edges.setdefault(near.path, set()).add(found.path)
         return found
@@ -462,9 +468,9 @@ class ProjectIndex:
         """The forward-time analysis of ``cls``, computed once per run."""
         found = self._analyses.get(cls)
         if found is None:
-            from .forward import analyse_class
-
-            found = analyse_class(self, cls)
+            if self._analyse is None:
+                raise RuntimeError("this ProjectIndex was built without an analyser (pass analyse=analyse_class)")
+            found = self._analyse(self, cls)
             self._analyses[cls] = found
         return found
 

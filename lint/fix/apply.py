@@ -14,7 +14,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from .. import parsing
 from ..cst_util import first_param_name
 from ..newer_syntax import compiles
-from .plan import SENTINEL, FixPlan
+from .plan_data import SENTINEL, FixPlan
 
 
 class FixError(Exception):

@@ -10,9 +10,10 @@ from typing import Dict, List, Sequence, Tuple
 
 from ..config import Config
 from ..findings import Finding
-from ..runner import RunResult, check_paths, display_path
+from ..results import RunResult, display_path
+from ..runner import check_paths
 from .apply import FileEdit, build_edits, write_all
-from .plan import FixPlan
+from .plan_data import FixPlan
 
 
 @dataclass

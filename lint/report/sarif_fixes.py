@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ..runner import RunResult
+from ..results import RunResult
 
 FindingKey = Tuple[str, int, int, str]
 _FORMAT = 1

@@ -9,7 +9,8 @@ from typing import Callable, Dict, Iterable, Optional, Set
 
 from ..config import Config
 from ..discovery import FileFilter
-from ..runner import FileChecker, FileResult, InternalError
+from ..results import FileResult, InternalError
+from ..runner import FileChecker
 from ..selection import selected_codes
 from .overlay import OverlayIndex
 
