@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, resolve_config
-from .report import OUTPUT_FORMATS, REPORTERS
+from .report import OUTPUT_FORMATS, REPORTERS, Reporter
 from .report.statistics import write_statistics
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -360,6 +360,7 @@ def _report_and_exit(result, output_format, output_file, exit_zero, quiet, extra
     if result.files_checked == 0:
         click.echo("warning: no Python files found under the given paths", err=True)
     options = {"quiet": quiet, "elapsed": time.perf_counter() - _STARTED, **(extra or {})}
+    reporter: Reporter
     if options.get("statistics"):
         from .report.statistics import write_statistics_json
 

@@ -544,14 +544,14 @@ class _ConstructionScanner:
             env = self._param_env(func)
             self._scan_block(func.body, self_name, env)
             for call in self_method_calls(func.body, self_name):
-                queue.append(call.func.attr.value)
+                queue.append(call.func.attr.value)  # type: ignore[attr-defined]
         if self.tentative:
             # Evidence that an attribute of a class nobody can see is a module: the class calls or
             # iterates it, and neither its name nor its factory says tokenizer, config, ...
             used = _attributes_used_as_modules(self.cls)
-            for name, attr in self.tentative.items():
+            for name, guess in self.tentative.items():
                 if name not in self.found and name in used and not callable_non_module(name) and not named_like_a_non_module(name):
-                    self.found[name] = attr
+                    self.found[name] = guess
         return self.found
 
     def _param_env(self, func: cst.FunctionDef) -> Dict[str, Optional[SubType]]:
@@ -676,9 +676,9 @@ class _ConstructionScanner:
             return typ if isinstance(typ, ModuleType) else None
         if isinstance(node, cst.Dict):
             elem = None
-            for element in node.elements:
-                if isinstance(element, cst.DictElement):
-                    typ = self._eval(element.value, env)
+            for entry in node.elements:
+                if isinstance(entry, cst.DictElement):
+                    typ = self._eval(entry.value, env)
                     elem = _merge(elem, typ if isinstance(typ, ModuleType) else None)
             return elem
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):

@@ -119,7 +119,8 @@ def run_pool(
     def start() -> _Worker:
         ours, theirs = context.Pipe(duplex=True)
         shared = context.RawArray("c", _STEP_BYTES)
-        process = context.Process(target=_worker_main, args=(theirs, shared, init, init_args, work), daemon=True)
+        process = context.Process(  # type: ignore[attr-defined]
+            target=_worker_main, args=(theirs, shared, init, init_args, work), daemon=True)
         process.start()
         theirs.close()
         return _Worker(process, ours, shared)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from .findings import Finding
+
+if TYPE_CHECKING:
+    from .index import ProjectIndex
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class RunResult:
     files_checked: int = 0
     files_analysed: int = 0
     files_from_cache: int = 0
-    index: Optional[object] = None
+    index: Optional[ProjectIndex] = None
     # The text each reported file had when it was read (shown path -> text): reporters and
     # baselines use it instead of reading the disk again (standard input has no file on disk).
     sources: Dict[str, str] = field(default_factory=dict)

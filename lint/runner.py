@@ -16,12 +16,15 @@ import time
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple, Type
 
 from .config import Config
 from .findings import Finding, Position
 from .results import FileResult, InternalError, RunResult, display_path
 from .selection import PARSE_ERROR_CODE, PerFileIgnores, validate_selection
+
+if TYPE_CHECKING:  # the index needs LibCST, which a fully cached run never loads
+    from .index import ProjectIndex
 
 
 def _rule_classes():
@@ -150,6 +153,7 @@ class FileChecker:
             return result
         self._step("loading the module")
         summary = summary or self.index.load(path)
+        assert summary is not None  # the file parsed, so the index has its summary
         unparsable = [name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None]
         if unparsable and parsed.module is None:
             self._parse_error(result, shown, parsed.cst_failure, active, parsed.source)
@@ -267,6 +271,7 @@ def _init_worker(config: Config, codes: Set[str], rule_classes, stamps: bool, ro
 
 
 def _check_in_worker(path: Path) -> FileResult:
+    assert _WORKER is not None  # set by _init_worker in this process
     _WORKER._step("reading")
     _test_fault(path)
     try:
@@ -330,7 +335,7 @@ def _timer_usable(timeout: Optional[float]) -> bool:
 
 
 def _check_all_here(make: Callable[[], FileChecker], pending: Sequence[Path], timeout: Optional[float], keep_plans: bool,
-                    meter) -> Tuple[List[FileResult], object]:
+                    meter) -> Tuple[List[FileResult], ProjectIndex]:
     """Check ``pending`` in this process; the results and the project index they used."""
     checker = make()
     fresh: List[FileResult] = []
@@ -491,7 +496,7 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
     stamps = cache is not None
     meter = _Progress(len(pending), progress)
     if not pending:
-        fresh = []
+        fresh: List[FileResult] = []
     elif keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
         make = lambda: FileChecker(config, rule_classes, codes, keep_plans=keep_plans, stamps=stamps, roots=roots)  # noqa: E731
         fresh, result.index = _check_all_here(make, pending, timeout, keep_plans, meter)

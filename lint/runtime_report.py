@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Tuple
 
 from .findings import Finding, Position
 
@@ -53,10 +53,10 @@ def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str
     """Mark static findings the guard confirmed; add what only the guard saw, with why."""
     display = {os.path.abspath(p): p for p in checked}
     merged = list(findings)
-    by_place = {}
+    by_place: Dict[Tuple[str, int], List[int]] = {}
     for index, finding in enumerate(merged):
         by_place.setdefault((os.path.abspath(finding.path), finding.start.line), []).append(index)
-    grouped = {}
+    grouped: Dict[Tuple[str, int, str, str], List] = {}
     for record in records:  # one finding per place, naming every module the write reached
         key = (os.path.abspath(record.filename), record.line, record.code, record.attribute)
         grouped.setdefault(key, []).append(record)

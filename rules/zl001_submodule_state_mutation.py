@@ -82,7 +82,7 @@ class SubmoduleStateMutationInForward(Rule):
                 # setattr forms are ZL002, loops over modules() are ZL003, set-and-restore is ZL004.
                 if write.form != "attribute" or write.owner.broadcast or id(write) in toggled:
                     continue
-                owner_text = ctx.code(write.target.value)
+                owner_text = ctx.code(write.target.value)  # type: ignore[attr-defined]  # form "attribute"
                 owner_class = write.owner.links[-1].class_name if write.owner.links else None
                 where = f" ({owner_class}.{write.attr})" if owner_class else ""
                 verb = _KIND_VERB[write.kind]

@@ -25,7 +25,7 @@ from ..cst_util import all_params, child_nodes, first_param_name, iter_statement
 from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall
 from ..index import ProjectIndex
 from ..modules import ClassSummary
-from ..types import ContainerType, ModuleType
+from ..types import ContainerType, ModuleType, SubType
 from .invocations import CALL_FORMS, invocations, is_invocation_of, passed_as_value
 from .plan_data import SENTINEL, FixPlan
 from .protect import protected_reason
@@ -243,7 +243,7 @@ def _single_use_assignment(function: cst.FunctionDef, name_node) -> Optional[cst
 
 
 def _only_statement(body, statement) -> bool:
-    statements = []
+    statements: List[cst.CSTNode] = []
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
             statements.extend(stmt.body)
@@ -281,11 +281,6 @@ def _loop_only_sets(loop: cst.For, write: AttributeWrite) -> bool:
         inner = list(iter_statements(statements[0].body))
         return len(inner) == 1 and inner[0] is write.statement
     return False
-
-
-class Planner:
-    def __init__(self, index: ProjectIndex, template: str):
-        self.index = index
 
 
 def _alias_uses(function: cst.FunctionDef, name: str) -> List[Tuple[int, Optional[int]]]:
@@ -664,6 +659,7 @@ class Planner:
         """Evaluate the value once, where the write was; return what the calls pass."""
         stmt = write.statement
         value = write.value
+        assert value is not None  # _check_write refused writes with no value
         local = None
         if needs_local(value, write.function, write.trail):
             local = fresh_name(write.function, param)
@@ -679,6 +675,7 @@ class Planner:
 
     def _plan_write(self, parent: ClassSummary, write: AttributeWrite):
         self._check_write(write)
+        assert write.attr is not None and write.value is not None  # _check_write refused the others
         if write.owner.broadcast:
             raise Unfixable("no fix: the write reaches modules through modules()/children(), not a named path")
         analysis: ClassAnalysis = self.index.analysis(parent)
@@ -690,7 +687,7 @@ class Planner:
         param = self.param_name(write.attr)
         value = self._place_value(plan, write, param)
         if alias is not None:
-            uses = _alias_uses(write.function, alias.targets[0].target.value)
+            uses = _alias_uses(write.function, code(alias.targets[0].target))
             plan.aliases[id(alias)] = uses
             if alias not in _statements_before(write.function, write.trail):
                 raise Unfixable(f"no fix: the alias `{code(alias.targets[0].target)}` is not bound before the write "
@@ -719,6 +716,7 @@ class Planner:
 
     def _plan_broadcast(self, parent: ClassSummary, write: AttributeWrite):
         self._check_write(write)
+        assert write.attr is not None and write.value is not None  # _check_write refused the others
         loop, loop_trail = _enclosing_module_loop(write)
         if loop is None:
             raise Unfixable("no fix: apply(fn) cannot be rewritten; move the setting into an argument by hand")
@@ -793,7 +791,7 @@ class Planner:
         if self._opaque_bases(cls):
             return f"the bases of {cls.name}"
         for name, sub in sorted(self.index.submodules(cls).items()):
-            typ = sub.type
+            typ: Optional[SubType] = sub.type
             if isinstance(typ, ContainerType):
                 typ = typ.elem
                 if typ is None:
@@ -817,6 +815,7 @@ class Planner:
                 links, anchor_trail, value: cst.BaseExpression, owner_code: Optional[str]) -> Tuple[str, bool, str]:
         """Pass ``value`` at every call of the block after the write and thread it down ``links``
         to the owner of the attribute."""
+        assert write.attr is not None and write.value is not None  # _check_write refused the others
         for link in links:
             if not link.resolved:
                 raise Unfixable(f"no fix: `{link.expression}` is not resolved ({link.reason or 'unknown class'})")
@@ -946,6 +945,7 @@ class Planner:
     def _other_owner(self, analysis: ClassAnalysis, write: AttributeWrite, target: SubmoduleCall,
                      owner_code: Optional[str], anchor_trail) -> None:
         """Two owners of the same attribute set before one call: one argument cannot carry both."""
+        assert write.attr is not None  # _check_write refused writes to unnamed attributes
         if owner_code is None:
             return
         for other in analysis.writes:
@@ -1019,7 +1019,7 @@ class Planner:
                 if isinstance(built, (cst.Name, cst.Attribute, cst.Subscript)):
                     raise Unfixable(f"no fix: `{current.name}.{sub.name}` is bound from `{code(built)}`, an instance "
                                     f"made elsewhere that another path may share")
-                typ = sub.type
+                typ: Optional[SubType] = sub.type
                 if isinstance(typ, ContainerType):
                     typ = typ.elem
                 if not isinstance(typ, ModuleType) or typ.cls is None:

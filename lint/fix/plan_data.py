@@ -48,10 +48,10 @@ class FixPlan:
             for name, _, default in items:
                 if name in mine and mine[name] != default:
                     return f"`{name}` would need two defaults"
-        for key, items in other.add_kwargs.items():
-            mine = {name: code(value) for name, value in self.add_kwargs.get(key, [])}
-            for name, value in items:
-                if name in mine and mine[name] != code(value):
+        for key, passed in other.add_kwargs.items():
+            given = {name: code(value) for name, value in self.add_kwargs.get(key, [])}
+            for name, value in passed:
+                if name in given and given[name] != code(value):
                     return f"`{name}` would be passed two values at one call"
         return None
 
@@ -59,20 +59,20 @@ class FixPlan:
         for key, items in other.add_params.items():
             bucket = self.add_params.setdefault(key, [])
             bucket.extend(item for item in items if item[0] not in [b[0] for b in bucket])
-        for key, items in other.add_kwargs.items():
-            bucket = self.add_kwargs.setdefault(key, [])
-            for name, value in items:
-                if name not in [b[0] for b in bucket]:
-                    bucket.append((name, value))
+        for key, passed in other.add_kwargs.items():
+            arguments = self.add_kwargs.setdefault(key, [])
+            for name, value in passed:
+                if name not in [b[0] for b in arguments]:
+                    arguments.append((name, value))
         self.remove |= other.remove
         self.drop_finally |= other.drop_finally
         for key, targets in other.retarget.items():
             self.retarget.setdefault(key, {}).update(targets)
         self.all_targets.update(other.all_targets)
         self.bind_value.update(other.bind_value)
-        for key, items in other.bind_once.items():
-            bucket = self.bind_once.setdefault(key, [])
-            bucket.extend(item for item in items if item not in bucket)
+        for key, bindings in other.bind_once.items():
+            bound = self.bind_once.setdefault(key, [])
+            bound.extend(item for item in bindings if item not in bound)
         self.replace_reads.update(other.replace_reads)
         self.needs_optional |= other.needs_optional
         self.sentinel_home.update(other.sentinel_home)

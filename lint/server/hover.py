@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from lsprotocol import types
 
@@ -14,7 +14,8 @@ _SECTIONS = ("What it does", "Why is this bad?")
 
 
 def _sections(docs: str):
-    found, current = {}, None
+    found: Dict[str, List[str]] = {}
+    current = None
     for line in docs.splitlines():
         if line.startswith("## "):
             current = line[3:].strip()
