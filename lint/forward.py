@@ -179,7 +179,8 @@ class _Walker:
         self.seen_calls: Set[int] = set()
         self.call_sites: Dict[str, List[Dict[str, Value]]] = {}
         self.method = "forward"
-        self.function: Optional[cst.FunctionDef] = None
+        # Set by the method walk before any statement is seen (records always have a function).
+        self.function: cst.FunctionDef = None  # type: ignore[assignment]
         self.trail: List[Tuple[int, int]] = []
         self.local_defs: Dict[str, cst.FunctionDef] = {}
         self.applied: Set[int] = set()
@@ -264,15 +265,15 @@ class _Walker:
             return None
         name = dotted_name(func)
         if name == "enumerate" and args:
-            elem = self.iter_elem(self.eval(args[0].value, env))
-            return IterValue(TupleValue((None, elem))) if elem is not None else None
+            counted = self.iter_elem(self.eval(args[0].value, env))
+            return IterValue(TupleValue((None, counted))) if counted is not None else None
         if name == "zip" and args:
             elems = tuple(self.iter_elem(self.eval(arg.value, env)) for arg in args)
             return IterValue(TupleValue(elems)) if any(e is not None for e in elems) else None
         if name in PASS_THROUGH_ITERABLES and args:
             value = self.eval(args[0].value, env)
-            elem = self.iter_elem(value)
-            return IterValue(elem) if elem is not None else None
+            passed = self.iter_elem(value)
+            return IterValue(passed) if passed is not None else None
         if name == "getattr" and len(args) >= 2:
             attr = string_literal(args[1].value)
             if attr is not None:
@@ -407,7 +408,7 @@ class _Walker:
                 if item.asname is not None:
                     self.bind(item.asname.name, None, env)
             self.walk_block(stmt.body, env)
-        elif isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
             self.walk_block(stmt.body, env)
             for handler in stmt.handlers:
                 self.walk_block(handler.body, env)
@@ -455,6 +456,7 @@ class _Walker:
         if typ is None:
             return
         value = env[subject.value]
+        assert isinstance(value, SubValue)  # checked above
         last = value.links[-1]
         links = value.links[:-1] + (ChainLink(last.expression, typ.label, typ.resolved, "" if typ.resolved else typ.reason),)
         env[subject.value] = replace(value, links=links, type=typ)
@@ -586,7 +588,7 @@ class _Walker:
 
     def _apply_call(self, call: cst.Call, env: Dict[str, Value]) -> None:
         """``self.apply(fn)``: ``fn`` runs on every module of the subtree."""
-        base = self.eval(call.func.value, env)
+        base = self.eval(call.func.value, env)  # type: ignore[attr-defined]  # callers pass `x.apply(...)`
         if not isinstance(base, (SelfValue, SubValue)) or len(call.args) != 1:
             return
         prefix = "self" if isinstance(base, SelfValue) else _chain_text(base)
@@ -609,11 +611,11 @@ class _Walker:
         if target is None or id(target) in self.applied:
             return
         self.applied.add(id(target))
-        params = [p.name.value for p in list(target.params.posonly_params) + list(target.params.params)]
-        if len(params) <= bound_index:
+        names = [p.name.value for p in list(target.params.posonly_params) + list(target.params.params)]
+        if len(names) <= bound_index:
             return
         inner = dict(env)
-        inner[params[bound_index]] = module
+        inner[names[bound_index]] = module
         self.walk_block(target.body, inner)
 
     def scan_calls(self, node: cst.CSTNode, stmt: cst.CSTNode, env: Dict[str, Value], in_lambda: bool = False) -> None:
@@ -634,7 +636,7 @@ class _Walker:
                 continue
             if isinstance(current, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                 inner = dict(scope)
-                comp = current.for_in
+                comp: Optional[cst.CompFor] = current.for_in
                 while comp is not None:
                     stack.append((comp.iter, inner))
                     self.bind(comp.target, self.iter_elem(self.eval(comp.iter, inner)), inner)
@@ -674,7 +676,7 @@ class _Walker:
                 self.analysis.calls.append(SubmoduleCall(call, callee, stmt, self.method, self.function, tuple(self.trail)))
 
     def _record_call_site(self, call: cst.Call, env: Dict[str, Value]) -> None:
-        name = call.func.attr.value
+        name = call.func.attr.value  # type: ignore[attr-defined]  # callers pass `self.m(...)`
         func = self.cls.methods.get(name)
         if func is None:
             if name in self.submodules:
@@ -842,7 +844,7 @@ def forward_reachable(cls: ClassSummary, roots: Optional[Sequence[str]] = None) 
         order.append(name)
         func = cls.methods[name]
         for call in self_method_calls(func.body, first_param_name(func)):
-            callee = call.func.attr.value
+            callee = call.func.attr.value  # type: ignore[attr-defined]  # self_method_calls yields `self.m(...)`
             for target in dispatch.get(callee, [callee]):
                 if target in cls.methods and target not in order and target != "__init__":
                     queue.append(target)
