@@ -54,7 +54,8 @@ def _common_options(func):
         click.option("--force-exclude/--no-force-exclude", default=None,
                      help="Apply the excludes to paths given explicitly, too (as pre-commit passes them)."),
         click.option("--target-version", default=None, metavar="3.X",
-                     help="The Python version whose syntax the code is written in (default: target-version, else this interpreter's)."),
+                     help="The Python version whose syntax the code is written in "
+                          "(default: target-version, else this interpreter's)."),
         click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, envvar="ZLINT_OUTPUT_FORMAT",
                      help="How to print findings (default: $ZLINT_OUTPUT_FORMAT, else text)."),
         click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout."),

@@ -63,7 +63,7 @@ def _worker_main(conn, shared, init: Callable, init_args: tuple, work: Callable)
     _set_step(shared, "start-up")
     try:
         init(*init_args, lambda name: _set_step(shared, name))
-    except BaseException as exc:  # noqa: BLE001 - reported to the main process, which ends the run
+    except BaseException as exc:  # reported to the main process, which ends the run
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", None))

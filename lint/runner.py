@@ -189,7 +189,7 @@ class FileChecker:
         return [mtime, size, digest(source.data), taken]
 
     @staticmethod
-    def _parse_error(result: FileResult, shown: str, failure, active, source=None) -> None:  # noqa: D401
+    def _parse_error(result: FileResult, shown: str, failure, active, source=None) -> None:
         if PARSE_ERROR_CODE in active:
             if source is not None:
                 result.source_text = source.text
@@ -277,7 +277,8 @@ def _check_in_worker(path: Path) -> FileResult:
     try:
         return _WORKER.check(path)
     except Exception as exc:  # keep one bad file from taking the run down
-        return FileResult(Path(os.path.abspath(path)), internal_errors=[InternalError(display_path(path), _WORKER.step, f"{type(exc).__name__}: {exc}")])
+        error = InternalError(display_path(path), _WORKER.step, f"{type(exc).__name__}: {exc}")
+        return FileResult(Path(os.path.abspath(path)), internal_errors=[error])
 
 
 def _test_fault(path: Path) -> None:

@@ -75,7 +75,8 @@ def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str
             shown = os.path.relpath(record.filename) if not record.filename.startswith("<") else record.filename
             why = "the file was not among the checked paths"
         else:
-            why = "static analysis could not resolve the module this write reaches (factory, registry or code outside the tree)"
+            why = ("static analysis could not resolve the module this write reaches "
+                   "(factory, registry or code outside the tree)")
         message = (
             f"`{record.running}.forward` sets `{record.attribute}` on {paths} "
             f"({record.module_class}) at forward time; seen only at run time: {why}"

@@ -102,7 +102,7 @@ def families(draw):
         name = f"Level{level}"
         model += [f"class {name}(nn.Module):", "    def __init__(self):", "        super().__init__()",
                   f"        self.sub = {child}()", "", "    def forward(self, x):",
-                  f"        return self.sub(x) + x" + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0
+                  "        return self.sub(x) + x" + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0
                                                       and attr == "flag" else ""), "", ""]
         child, path = name, ".sub" + path
     model += ["class Holder(nn.Module):", "    def __init__(self, inner):", "        super().__init__()",

@@ -43,7 +43,8 @@ def hierarchies(draw):
     inits = "".join(f"        self.{a} = False\n" for a in attrs)
     reads = " and ".join(f"self.{a}" for a in attrs)
     if helper_read:
-        leaf_forward = f"    def forward({sig()}:\n        return x * self._scale()\n\n    def _scale(self):\n        return 2.0 if {reads} else 1.0\n"
+        leaf_forward = (f"    def forward({sig()}:\n        return x * self._scale()\n\n"
+                        f"    def _scale(self):\n        return 2.0 if {reads} else 1.0\n")
     else:
         leaf_forward = f"    def forward({sig()}:\n        return x * 2 if {reads} else x\n"
     classes.append(("Leaf", f"class Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n{inits}\n{leaf_forward}"))

@@ -623,8 +623,8 @@ class Planner:
 
                 new = render(plan, module, summary).code
                 compiles(new.encode("utf-8"), str(summary.path), parsing.target_version())
-            except Exception as exc:  # noqa: BLE001 - any failure means the fix is not offered
-                raise Unfixable(f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})")
+            except Exception as exc:  # any failure means the fix is not offered
+                raise Unfixable(f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})") from None
 
     def _check_write(self, write: AttributeWrite) -> None:
         if write.kind in ("augassign", "delete"):
@@ -727,7 +727,8 @@ class Planner:
         owner_type = write.owner.type
         if not isinstance(owner_type, ModuleType) or owner_type.cls is None:
             raise Unfixable(
-                "no fix: the loop sets the attribute on every module; narrow it with isinstance() to the class that reads it"
+                "no fix: the loop sets the attribute on every module; "
+                "narrow it with isinstance() to the class that reads it"
             )
         value = write.value
         if not is_literal(value) and not (isinstance(value, cst.Name) and value.value not in rebound_after(write.function, loop_trail)):
@@ -753,7 +754,6 @@ class Planner:
                 if not _loop_runs_each(write.function, call, container_code):
                     raise Unfixable(f"no fix: `{code(call.call.func)}(...)` is not shown to run every element of "
                                     f"`{container_code}`, and modules() sets them all")
-            owner_code = "".join(link.expression for link in links).replace("[*]", "[]")
             title, safe, why = self._thread(plan, analysis, write, call, links, loop_trail, value, None)
             titles.append(title)
             if not safe:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference_model.runner import RunSpec, build_model, denoise, inputs, run
+from reference_model.runner import RunSpec, build_model, denoise, run
 from tests.reference_model.tolerance import atol_for
 
 REPO = Path(__file__).resolve().parents[2]
