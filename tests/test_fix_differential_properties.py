@@ -203,6 +203,7 @@ def _snapshot(root: Path):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py"))}
 
 
+@pytest.mark.slow
 def test_safe_fixes_preserve_outputs_and_survive_hidden_blocks(tmp_path_factory):
     seen: Counter = Counter()
     broken = []
