@@ -403,7 +403,8 @@ def main() -> int:
         files, lines = count_source(tree, pin.package)
         out.append(f"\n## {pin.distribution} {pin.version}  ({files} files, {lines} lines)\n")
         out.append(f"| mode    | wall (s) | checked | {' | '.join(rules)} | internal errors/files | new | gone | precision")
-        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in rules)}|----------------------:|----:|-----:|----------")
+        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in rules)}"
+                   "|----------------------:|----:|-----:|----------")
         results[pin.label] = {}
         for mode, extra in MODES:
             run = run_zlint(tree, extra)

@@ -201,7 +201,7 @@ def _plan(root: Path) -> Optional[str]:
         fix([Path(".")], load_settings([Path(".")]), unsafe=True, write=False)
     except FixError:
         return None
-    except Exception as exc:  # noqa: BLE001 - what the fuzzer is looking for
+    except Exception as exc:  # what the fuzzer is looking for
         return f"fix planning raised {type(exc).__name__}: {exc}"
     finally:
         os.chdir(old)
@@ -219,7 +219,7 @@ def check_batch(batch: List[Case], work: Path, timeout: float = 30.0) -> List[Fa
     try:
         here, here_errors = _answers(work, 1, timeout)
         workers, worker_errors = _answers(work, 2, timeout)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return [Failure(case, f"check raised {type(exc).__name__}: {exc}") for case in batch]
     for name, errors in list(here_errors.items()) + list(worker_errors.items()):
         if name in by_name:

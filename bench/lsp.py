@@ -8,8 +8,8 @@ when missing), opens one model file and measures, over the Language Server Proto
 - the time from starting the server to its answer to ``initialize`` (its imports), and from
   ``initialize`` to the first diagnostics of the opened file (cold: nothing loaded yet);
 - warm: the time from a ``didChange`` of the model file to its ``publishDiagnostics``
-  (median and p95 over ``--changes`` edits, sent back to back as a fast typist would), for the Z-Image transformer (which the pre-filter
-  settles) and for a model with ZL001 findings whose chains resolve across files;
+  (median and p95 over ``--changes`` edits, sent back to back as a fast typist would), for the
+  Z-Image transformer (which the pre-filter settles) and for a model with ZL001 findings whose chains resolve across files;
 - warm: the time from a ``didChange`` of a file that model imports to the model's new
   diagnostics (the change reaches the importer through the index's dependency edges);
 - the first and a warm ``codeAction`` request on a finding (plans the fix).

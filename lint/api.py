@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence
 
 from .config import Config, ConfigError
 from .settings_files import Overrides, Settings, cli_target_version, split_config_options
@@ -42,7 +42,7 @@ class RunOptions:
 
 def _strings(values: Iterable[str]) -> tuple:
     """Selector lists as the command line gives them: repeatable and comma separated."""
-    out = []
+    out: List[str] = []
     for value in values:
         out.extend(part.strip() for part in str(value).split(",") if part.strip())
     return tuple(out)

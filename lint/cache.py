@@ -166,7 +166,7 @@ class Cache:
             return None
 
     def _lookup(self, path: Path, resolved: Path, entry):
-        from .runner import FileResult, display_path
+        from .results import FileResult, display_path
 
         if not isinstance(entry, dict) or not _valid_stamp(entry["stamp"]):
             raise ValueError("bad entry")

@@ -10,13 +10,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import click
 
 from . import __version__
 from .config import ConfigError, resolve_config
-from .report import OUTPUT_FORMATS, REPORTERS
+from .report import OUTPUT_FORMATS, REPORTERS, Reporter
 from .report.statistics import write_statistics
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -47,7 +47,8 @@ def _common_options(func):
         click.option("--force-exclude/--no-force-exclude", default=None,
                      help="Apply the excludes to paths given explicitly, too (as pre-commit passes them)."),
         click.option("--target-version", default=None, metavar="3.X",
-                     help="The Python version whose syntax the code is written in (default: target-version, else this interpreter's)."),
+                     help="The Python version whose syntax the code is written in "
+                          "(default: target-version, else this interpreter's)."),
         click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, envvar="ZLINT_OUTPUT_FORMAT",
                      help="How to print findings (default: $ZLINT_OUTPUT_FORMAT, else text)."),
         click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout."),
@@ -212,7 +213,7 @@ def _show_files(targets, settings) -> None:
     from .discovery import discover_groups
 
     groups, warnings, unreadable = discover_groups(targets, settings)
-    from .runner import display_path
+    from .results import display_path
 
     shown = sorted([display_path(p) for _, files in groups for p in files] + [display_path(p) for p, _ in unreadable])
     for line in shown:
@@ -325,7 +326,7 @@ def _finish_interrupted_fix(root: Path) -> None:
 def _display_stdin_name(stdin_filename: Optional[Path]) -> str:
     if stdin_filename is None:
         return "-"
-    from .runner import display_path
+    from .results import display_path
 
     return display_path(Path(os.path.abspath(stdin_filename)))
 
@@ -336,6 +337,7 @@ def _report_and_exit(result, output_format, output_file, exit_zero, quiet, extra
     if result.files_checked == 0:
         click.echo("warning: no Python files found under the given paths", err=True)
     options = {"quiet": quiet, "elapsed": time.perf_counter() - _STARTED, **(extra or {})}
+    reporter: Reporter
     if options.get("statistics"):
         from .report.statistics import write_statistics_json
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
+
+if TYPE_CHECKING:  # a plan is attached by the fixer; findings themselves need no LibCST
+    from .fix.plan_data import FixPlan
 
 
 @dataclass(frozen=True, order=True)
@@ -45,7 +48,7 @@ class Finding:
     fix_title: str = ""
     fix_applicability: Optional[str] = None  # "safe", "unsafe" or None when there is no fix
     fix_note: str = ""  # why there is no fix, or why the fix is unsafe
-    fix_plan: object = field(default=None, compare=False, repr=False)
+    fix_plan: Optional[FixPlan] = field(default=None, compare=False, repr=False)
     confirmed: bool = False  # the runtime guard saw this write too
     runtime_only: bool = False  # only the runtime guard saw it
     # Lines where a suppression comment silences this finding (its statement's first and last line).

@@ -10,7 +10,7 @@ submodules. The walk is flow-sensitive in source order; branches are merged as "
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -188,6 +188,10 @@ class ClassAnalysis:
         toggled = self.toggle_writes()
         return [write for write in self.writes if self.write_kind(write, toggled) in kinds]
 
+    def indirect_writes_of(self, kinds: "Set[str] | frozenset") -> List["IndirectWrite"]:
+        """The writes made through called code whose kind (as ``write_kind``) is among ``kinds``."""
+        return [write for write in self.indirect_writes if self.write_kind(write, set()) in kinds]  # type: ignore[arg-type]
+
     def toggle_writes(self) -> Set[int]:
         """Ids of the writes that belong to a set-then-restore toggle (reported once, as a toggle)."""
         ids: Set[int] = set()
@@ -226,13 +230,14 @@ class _Walker:
         self.seen_calls: Set[int] = set()
         self.call_sites: Dict[str, List[Dict[str, Value]]] = {}
         self.method = "forward"
-        self.function: Optional[cst.FunctionDef] = None
+        # Set by the method walk before any statement is seen (records always have a function).
+        self.function: cst.FunctionDef = None  # type: ignore[assignment]
         self.trail: List[Tuple[int, int]] = []
         self.local_defs: Dict[str, cst.FunctionDef] = {}
-        self.applied: Set[int] = set()
+        self.applied: Set[object] = set()  # ids of targets, and (lambda, call) pairs already run
         self.seen_reads: Set[int] = set()
         self.local_lambdas: Dict[str, cst.Lambda] = {}
-        self.seen_indirect: Set[int] = set()
+        self.seen_indirect: Set[tuple] = set()  # (node id, links, attribute) already reported
         self.properties: Dict[str, Optional[Value]] = {}
 
     # -- values ---------------------------------------------------------------------------
@@ -316,15 +321,15 @@ class _Walker:
             return None
         name = dotted_name(func)
         if name == "enumerate" and args:
-            elem = self.iter_elem(self.eval(args[0].value, env))
-            return IterValue(TupleValue((None, elem))) if elem is not None else None
+            counted = self.iter_elem(self.eval(args[0].value, env))
+            return IterValue(TupleValue((None, counted))) if counted is not None else None
         if name == "zip" and args:
             elems = tuple(self.iter_elem(self.eval(arg.value, env)) for arg in args)
             return IterValue(TupleValue(elems)) if any(e is not None for e in elems) else None
         if name in PASS_THROUGH_ITERABLES and args:
             value = self.eval(args[0].value, env)
-            elem = self.iter_elem(value)
-            return IterValue(elem) if elem is not None else None
+            passed = self.iter_elem(value)
+            return IterValue(passed) if passed is not None else None
         if name == "getattr" and len(args) >= 2:
             attr = string_literal(args[1].value)
             if attr is not None:
@@ -334,6 +339,7 @@ class _Walker:
     def _method_result(self, method: str, getter=None) -> Optional[Value]:
         """``self.get_base_layer()``: a submodule returned by a method of the class or a base class,
         known from the method's return annotation or from ``return self.<submodule>``."""
+        found: Optional[Tuple[Any, Any]]
         if getter is not None:
             found = (getter[0], getter[1])
         else:
@@ -510,7 +516,7 @@ class _Walker:
                 if item.asname is not None:
                     self.bind(item.asname.name, None, env)
             self.walk_block(stmt.body, env)
-        elif isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
             self.walk_block(stmt.body, env)
             for handler in stmt.handlers:
                 self.walk_block(handler.body, env)
@@ -558,6 +564,7 @@ class _Walker:
         if typ is None:
             return
         value = env[subject.value]
+        assert isinstance(value, SubValue)  # checked above
         last = value.links[-1]
         links = value.links[:-1] + (ChainLink(last.expression, typ.label, typ.resolved, "" if typ.resolved else typ.reason),)
         env[subject.value] = replace(value, links=links, type=typ)
@@ -610,6 +617,7 @@ class _Walker:
         """``layer.set_skip(v)``: a method of a submodule's (resolved) class that writes state below
         the submodule; each such write is reported at the call."""
         func = call.func
+        assert isinstance(func, cst.Attribute)  # the caller matched `<value>.<name>(...)`
         name = func.attr.value
         if not submodule_method_may_write(name):
             return
@@ -642,6 +650,7 @@ class _Walker:
         runs with its parameters bound to them."""
         name = dotted_name(call.func)
         args = [arg for arg in call.args if not arg.star and arg.keyword is None]
+        fn: Optional[cst.CSTNode]
         if name == "map" and len(args) == 2:
             fn, values = args[0].value, [self.iter_elem(self.eval(args[1].value, env))]
         elif isinstance(call.func, cst.Lambda):
@@ -756,7 +765,7 @@ class _Walker:
             if isinstance(symbol, ProjectFunction):
                 func = symbol.func
                 if func is not None:
-                    self.index._touch(self.cls.module, symbol.module)
+                    self.index.record_dependency(self.cls.module, symbol.module)
         if func is None or not _is_context_manager(func):
             return
         given = any(isinstance(self.eval(arg.value, env), (SubValue, SelfValue)) for arg in call.args)
@@ -766,7 +775,7 @@ class _Walker:
 
     def _apply_call(self, call: cst.Call, env: Dict[str, Value]) -> None:
         """``self.apply(fn)``: ``fn`` runs on every module of the subtree."""
-        base = self.eval(call.func.value, env)
+        base = self.eval(call.func.value, env)  # type: ignore[attr-defined]  # callers pass `x.apply(...)`
         if not isinstance(base, (SelfValue, SubValue)) or len(call.args) != 1:
             return
         prefix = "self" if isinstance(base, SelfValue) else _chain_text(base)
@@ -789,11 +798,11 @@ class _Walker:
         if target is None or id(target) in self.applied:
             return
         self.applied.add(id(target))
-        params = [p.name.value for p in list(target.params.posonly_params) + list(target.params.params)]
-        if len(params) <= bound_index:
+        names = [p.name.value for p in list(target.params.posonly_params) + list(target.params.params)]
+        if len(names) <= bound_index:
             return
         inner = dict(env)
-        inner[params[bound_index]] = module
+        inner[names[bound_index]] = module
         self.walk_block(target.body, inner)
 
     def scan_calls(self, node: cst.CSTNode, stmt: cst.CSTNode, env: Dict[str, Value], in_lambda: bool = False) -> None:
@@ -814,7 +823,7 @@ class _Walker:
                 continue
             if isinstance(current, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                 inner = dict(scope)
-                comp = current.for_in
+                comp: Optional[cst.CompFor] = current.for_in
                 while comp is not None:
                     stack.append((comp.iter, inner))
                     self.bind(comp.target, self.iter_elem(self.eval(comp.iter, inner)), inner)
@@ -858,7 +867,7 @@ class _Walker:
                 self.analysis.calls.append(SubmoduleCall(call, callee, stmt, self.method, self.function, tuple(self.trail)))
 
     def _record_call_site(self, call: cst.Call, env: Dict[str, Value]) -> None:
-        name = call.func.attr.value
+        name = call.func.attr.value  # type: ignore[attr-defined]  # callers pass `self.m(...)`
         func = self.cls.methods.get(name)
         if func is None:
             if name in self.submodules:
@@ -1026,7 +1035,7 @@ def forward_reachable(cls: ClassSummary, roots: Optional[Sequence[str]] = None) 
         order.append(name)
         func = cls.methods[name]
         for call in self_method_calls(func.body, first_param_name(func)):
-            callee = call.func.attr.value
+            callee = call.func.attr.value  # type: ignore[attr-defined]  # self_method_calls yields `self.m(...)`
             for target in dispatch.get(callee, [callee]):
                 if target in cls.methods and target not in order and target != "__init__":
                     queue.append(target)
@@ -1110,6 +1119,7 @@ def _property_functions(
     if found is None or found[0].node is None:
         return None
     owner = found[0]
+    assert owner.node is not None  # checked above
     getter = setter = None
     for stmt in iter_statements(owner.node.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
@@ -1141,9 +1151,10 @@ def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bo
     if key in cache:
         return cache[key]
     cache[key] = ()  # a method that reaches itself through other classes adds nothing more
+    found: Optional[Tuple[Any, Any]]
     if setter:
-        found = _property_functions(index, cls, name)
-        found = (found[0], found[2]) if found is not None and found[2] is not None else None
+        functions = _property_functions(index, cls, name)
+        found = (functions[0], functions[2]) if functions is not None and functions[2] is not None else None
     else:
         found = index.find_method(cls, name)
     if found is None or not index.is_module_class(found[0]):
@@ -1155,7 +1166,8 @@ def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bo
     walker = _Walker(index, owner, analysis)
     walker.method = name
     walker.walk_function(func, {}, first_param_name(func))
-    others = [m for m in forward_reachable(owner, roots=[c.func.attr.value for c in _self_calls(func)]) if m != name]
+    called = [c.func.attr.value for c in _self_calls(func)]  # type: ignore[attr-defined]  # self.<name>(...)
+    others = [m for m in forward_reachable(owner, roots=called) if m != name]
     for other in others:
         inner = owner.methods[other]
         env: Dict[str, Value] = {}
@@ -1197,7 +1209,7 @@ def _inherited_roots(index: ProjectIndex, cls: ClassSummary) -> List[str]:
         if owner is cls:
             roots.append(name)  # an override: walked here; what it reaches follows from it
             continue
-        queue.extend(call.func.attr.value for call in _self_calls(func))
+        queue.extend(call.func.attr.value for call in _self_calls(func))  # type: ignore[attr-defined]  # self.<name>(...)
     return roots
 
 

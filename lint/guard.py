@@ -24,7 +24,7 @@ import warnings
 from contextlib import ContextDecorator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Dict, List
+from typing import Callable, Dict, List, Literal, Optional, Set, Tuple
 
 import torch
 from torch import nn
@@ -54,7 +54,7 @@ class ForwardGuard(ContextDecorator):
 
     _lock = threading.Lock()
     _active: List["ForwardGuard"] = []
-    _original_setattr = None
+    _original_setattr: Optional[Callable[..., None]] = None
     _handles: list = []
 
     def __init__(self, mode: str = "record"):
@@ -62,7 +62,7 @@ class ForwardGuard(ContextDecorator):
             raise ValueError(f"mode must be record, warn or raise, not {mode!r}")
         self.mode = mode
         self.records: List[GuardRecord] = []
-        self._seen = set()
+        self._seen: Set[Tuple[str, int, str, str]] = set()
 
     # -- activation ---------------------------------------------------------------------------
     def __enter__(self) -> "ForwardGuard":
@@ -72,7 +72,7 @@ class ForwardGuard(ContextDecorator):
             ForwardGuard._active.append(self)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         with ForwardGuard._lock:
             ForwardGuard._active.remove(self)
             if not ForwardGuard._active:
@@ -175,7 +175,7 @@ def _guarded_setattr(self, name, value):
 
 def _install() -> None:
     ForwardGuard._original_setattr = nn.Module.__setattr__
-    nn.Module.__setattr__ = _guarded_setattr
+    nn.Module.__setattr__ = _guarded_setattr  # type: ignore[method-assign]
     ForwardGuard._handles = [
         module_internals.register_module_forward_pre_hook(_pre_hook),
         module_internals.register_module_forward_hook(_post_hook, always_call=True),
@@ -183,7 +183,7 @@ def _install() -> None:
 
 
 def _uninstall() -> None:
-    nn.Module.__setattr__ = ForwardGuard._original_setattr
+    nn.Module.__setattr__ = ForwardGuard._original_setattr  # type: ignore[method-assign,assignment]
     for handle in ForwardGuard._handles:
         handle.remove()
     ForwardGuard._handles = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -121,7 +121,8 @@ def _earlier(candidates: Tuple[Path, ...], found: Path) -> int:
 
 
 class ProjectIndex:
-    def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False):
+    def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False,
+                 analyse: Optional[Callable[["ProjectIndex", ClassSummary], Any]] = None):
         self.whole_modules = whole_modules  # zlint fix rewrites files: it needs whole-file trees
         self.roots = roots if roots is not None else ImportRoots(Path.cwd())
         self._parsed: Dict[Path, ParsedFile] = {}
@@ -131,7 +132,10 @@ class ProjectIndex:
         self._module_class: Dict[ClassSummary, bool] = {}
         self._bases: Dict[ClassSummary, Tuple[List[Symbol], List[ClassSummary]]] = {}
         self._submodules: Dict[ClassSummary, Dict[str, SubmoduleAttr]] = {}
-        self._analyses: Dict[ClassSummary, object] = {}
+        # The forward analysis lives above the index (``zlint.forward``): whoever builds the index
+        # passes it in, and the index only keeps each class's analysis once it is computed.
+        self._analyse = analyse
+        self._analyses: Dict[ClassSummary, Any] = {}
         # What a method of a module class writes below itself (``Block.set_skip``), per run.
         self._method_effects: Dict[Tuple[ClassSummary, str], tuple] = {}
         # Which files name resolution in each file looked into; used for cache invalidation.
@@ -208,7 +212,7 @@ class ProjectIndex:
             found = self._by_name[key]
             if found is not None:
                 self._record_missing(near, probed + list(candidates[:_earlier(candidates, found.path)]))
-                return self._touch(near, found)
+                return self.record_dependency(near, found)
             probed.extend(candidates)
         # PEP 420: a folder without __init__.py is a package only when no regular one exists.
         key_ns = f"{near_root}|{name}"
@@ -242,7 +246,9 @@ class ProjectIndex:
             found |= self.missing.get(dep, set())
         return found
 
-    def _touch(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
+    def record_dependency(self, near: Optional[ModuleSummary], found: ModuleSummary) -> ModuleSummary:
+        """Note that resolving a name in ``near`` looked into ``found`` (the cache and the language
+        server drop ``near``'s results when ``found`` changes); returns ``found``."""
         if near is not None and near is not found and not found.is_namespace and not near.is_namespace:
             self.edges.setdefault(near.path, set()).add(found.path)
         return found
@@ -464,9 +470,9 @@ class ProjectIndex:
         """The forward-time analysis of ``cls``, computed once per run."""
         found = self._analyses.get(cls)
         if found is None:
-            from .forward import analyse_class
-
-            found = analyse_class(self, cls)
+            if self._analyse is None:
+                raise RuntimeError("this ProjectIndex was built without an analyser (pass analyse=analyse_class)")
+            found = self._analyse(self, cls)
             self._analyses[cls] = found
         return found
 
@@ -540,14 +546,14 @@ class _ConstructionScanner:
             env = self._param_env(func)
             self._scan_block(func.body, self_name, env)
             for call in self_method_calls(func.body, self_name):
-                queue.append(call.func.attr.value)
+                queue.append(call.func.attr.value)  # type: ignore[attr-defined]
         if self.tentative:
             # Evidence that an attribute of a class nobody can see is a module: the class calls or
             # iterates it, and neither its name nor its factory says tokenizer, config, ...
             used = _attributes_used_as_modules(self.cls)
-            for name, attr in self.tentative.items():
+            for name, guess in self.tentative.items():
                 if name not in self.found and name in used and not callable_non_module(name) and not named_like_a_non_module(name):
-                    self.found[name] = attr
+                    self.found[name] = guess
         return self.found
 
     def _param_env(self, func: cst.FunctionDef) -> Dict[str, Optional[SubType]]:
@@ -672,9 +678,9 @@ class _ConstructionScanner:
             return typ if isinstance(typ, ModuleType) else None
         if isinstance(node, cst.Dict):
             elem = None
-            for element in node.elements:
-                if isinstance(element, cst.DictElement):
-                    typ = self._eval(element.value, env)
+            for entry in node.elements:
+                if isinstance(entry, cst.DictElement):
+                    typ = self._eval(entry.value, env)
                     elem = _merge(elem, typ if isinstance(typ, ModuleType) else None)
             return elem
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):

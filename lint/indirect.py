@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from .findings import Finding
 
 if TYPE_CHECKING:
@@ -23,8 +21,10 @@ if TYPE_CHECKING:
 
 def written_object(ctx: "FileContext", write: "IndirectWrite") -> str:
     """The written object as forward would spell it: ``layer`` + ``.attention.attn``."""
+    import libcst as cst  # here, not at import: listing rules must not load LibCST
+
     node = write.node
-    base = node.func.value if isinstance(node, cst.Call) else node.value
+    base = node.func.value if isinstance(node, cst.Call) else node.value  # type: ignore[attr-defined]  # call or attribute
     receiver = write.receiver[4:] if write.receiver.startswith("self") else write.receiver
     return ctx.code(base) + receiver
 

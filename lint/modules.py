@@ -138,11 +138,13 @@ class ModuleSummary:
             if parsed is not None:
                 return parsed
         self._index_cst()
+        assert self._cst_classes is not None
         node = self._cst_classes.get(cls.name)
         return node, (self.module, 0, 0) if node is not None else None
 
     def cst_function(self, name: str) -> Optional[cst.FunctionDef]:
         self._index_cst()
+        assert self._cst_functions is not None
         return self._cst_functions.get(name)
 
     @property
@@ -302,7 +304,7 @@ def _string_items(node) -> Optional[List[str]]:
     if isinstance(node, (ast.List, ast.Tuple)) and all(
         isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.elts
     ):
-        return [item.value for item in node.elts]
+        return [item.value for item in node.elts]  # type: ignore[attr-defined]
     return None
 
 

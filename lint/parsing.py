@@ -101,7 +101,7 @@ def _parse_newer(source: SourceFile, err: SyntaxError) -> ParsedFile:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    target = f"{_TARGET_VERSION[0]}.{_TARGET_VERSION[1]}"
+    target = f"{_TARGET_VERSION[0]}.{_TARGET_VERSION[1]}" if _TARGET_VERSION else "newer"
     message = f"syntax error: {err.msg} (Python {running} runs zlint and cannot read this {target} syntax)"
     return ParsedFile(source, None, ParseFailure(message, err.lineno or 1, err.offset or 1))
 
@@ -222,7 +222,7 @@ def nesting_depth(tree: ast.AST, text: str = "", limit: int = MAX_NESTING) -> in
     return best
 
 
-def _string_parts(node: ast.AST, lines) -> int:
+def _string_parts(node: ast.expr, lines) -> int:
     """How many string literals stand next to each other in ``node``'s source."""
     first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
     if first >= len(lines):

@@ -63,7 +63,7 @@ def _worker_main(conn, shared, init: Callable, init_args: tuple, work: Callable)
     _set_step(shared, "start-up")
     try:
         init(*init_args, lambda name: _set_step(shared, name))
-    except BaseException as exc:  # noqa: BLE001 - reported to the main process, which ends the run
+    except BaseException as exc:  # reported to the main process, which ends the run
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", None))
@@ -119,7 +119,8 @@ def run_pool(
     def start() -> _Worker:
         ours, theirs = context.Pipe(duplex=True)
         shared = context.RawArray("c", _STEP_BYTES)
-        process = context.Process(target=_worker_main, args=(theirs, shared, init, init_args, work), daemon=True)
+        process = context.Process(  # type: ignore[attr-defined]
+            target=_worker_main, args=(theirs, shared, init, init_args, work), daemon=True)
         process.start()
         theirs.close()
         return _Worker(process, ours, shared)

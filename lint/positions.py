@@ -9,7 +9,7 @@ already) and a per-line column shift found by comparing the generated lines with
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, CodePosition, MetadataWrapper, PositionProvider
@@ -26,7 +26,7 @@ class Locator:
         self.lines = lines
         self.segment_of = segment_of
         self._segments: Dict[int, object] = {}
-        self._functions: Dict[int, Optional[Tuple[dict, int, List[int]]]] = {}
+        self._functions: Dict[int, Optional[Tuple[Mapping[cst.CSTNode, CodeRange], int, List[int]]]] = {}
         self._ast_methods: Optional[Dict[Tuple[str, str], ast.AST]] = None
 
     def range(self, node: cst.CSTNode, function: Optional[cst.FunctionDef], owner: str) -> CodeRange:
@@ -78,14 +78,13 @@ class Locator:
             first_line = min([d.lineno for d in target.decorator_list] + [target.lineno])
             offset = first_line - positions[function].start.line
             generated = mini.code.splitlines()
-            shifts = []
+            shifts: List[int] = []
             for index, text in enumerate(generated):
                 original = self.lines[index + offset] if 0 <= index + offset < len(self.lines) else None
                 if original is None or not original.endswith(text) or original[: len(original) - len(text)].strip():
-                    shifts = None
                     break
                 shifts.append(len(original) - len(text))
-            if shifts is not None:
+            else:
                 result = (positions, offset, shifts)
         self._functions[key] = result
         return result

@@ -11,7 +11,7 @@ one that is not), which a property test checks. Files it drops are never parsed 
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from .evidence import module_getter_name, submodule_method_may_write
 from .modules import forward_entry_points, top_level_classes
@@ -62,7 +62,7 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
         if getters is None:
             getters = _getters(classes)
             setters = _property_setters(classes)
-        facts = _LazyFacts(methods, getters, setters)
+        facts = _LazyFacts(methods, getters, setters or frozenset())
         # A class without a forward may override what an inherited forward calls: any method.
         reachable = [name for name in methods if name != "__init__"] if inherited else _reachable(facts)
         params: Dict[str, Depth] = {}
@@ -114,7 +114,7 @@ def _max(a: Depth, b: Depth) -> Depth:
 class _MethodFacts:
     """What one method does, gathered in a single walk, then solved for name depths."""
 
-    def __init__(self, method, getters: Set[str] = frozenset(), setters: Set[str] = frozenset()):
+    def __init__(self, method, getters: AbstractSet[str] = frozenset(), setters: AbstractSet[str] = frozenset()):
         self.method = method
         self.self_name = _self_name(method)
         self.getters = getters  # methods of the class that may return a submodule
@@ -125,7 +125,7 @@ class _MethodFacts:
         self.setattr_objects: List[ast.AST] = []
         self.context_args: List[ast.AST] = []
         self.attributes: List[ast.Attribute] = []
-        self.self_calls: List[Tuple[str, List[ast.AST]]] = []
+        self.self_calls: List[Tuple[str, List[ast.expr]]] = []
         self.self_references: Set[str] = set()
         self.passed_methods: Set[str] = set()  # `self.m` used as a value, e.g. self.apply(self.m)
         self.self_writes = False
@@ -268,8 +268,8 @@ class _MethodFacts:
         if isinstance(node, ast.Name):
             return self.names.get(node.id)
         if isinstance(node, (ast.Attribute, ast.Subscript)):
-            inner = self.depth(node.value)
-            return None if inner is None else inner + 1
+            below = self.depth(node.value)
+            return None if below is None else below + 1
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "chain" and isinstance(func.value, ast.Name) and func.value.id == "itertools":
@@ -394,7 +394,8 @@ def _statements(body) -> Iterable[ast.stmt]:
 class _LazyFacts(dict):
     """Method name -> facts, gathered only for the methods that reachability visits."""
 
-    def __init__(self, methods: Dict[str, ast.AST], getters: Set[str] = frozenset(), setters: Set[str] = frozenset()):
+    def __init__(self, methods: Dict[str, Any], getters: AbstractSet[str] = frozenset(),
+                 setters: AbstractSet[str] = frozenset()):
         super().__init__()
         self.methods = methods
         self.getters = getters

@@ -14,63 +14,17 @@ import signal
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple, Type
 
 from .config import Config
 from .findings import Finding, Position
+from .results import FileResult, InternalError, RunResult, display_path
 from .selection import PARSE_ERROR_CODE, PerFileIgnores, validate_selection
 
-
-@dataclass(frozen=True)
-class InternalError:
-    path: str
-    rule: str
-    message: str
-
-
-@dataclass
-class FileResult:
-    path: Path
-    findings: List[Finding] = field(default_factory=list)
-    suppressed: List[Finding] = field(default_factory=list)
-    internal_errors: List[InternalError] = field(default_factory=list)
-    deps: List[str] = field(default_factory=list)
-    analysed: bool = False  # passed the pre-filter and went through the rules
-    source_text: Optional[str] = None  # the text the rules read, kept when there are findings
-    # What the cache records (filled when it is on): the stamp of the bytes that were analysed,
-    # [mtime_ns, size, sha256, taken_ns], and the same for each dependency as it was read.
-    stamp: Optional[list] = None
-    dep_stamps: Dict[str, Optional[list]] = field(default_factory=dict)
-    # Paths whose appearance would change this result (an import that found nothing there, a
-    # module that a new file would shadow): the cache re-checks the file when any one exists.
-    missing: List[str] = field(default_factory=list)
-
-
-@dataclass
-class RunResult:
-    findings: List[Finding] = field(default_factory=list)
-    suppressed: List[Finding] = field(default_factory=list)
-    internal_errors: List[InternalError] = field(default_factory=list)
-    warnings: List[str] = field(default_factory=list)
-    files_checked: int = 0
-    files_analysed: int = 0
-    files_from_cache: int = 0
-    index: Optional[object] = None
-    # The text each reported file had when it was read (shown path -> text): reporters and
-    # baselines use it instead of reading the disk again (standard input has no file on disk).
-    sources: Dict[str, str] = field(default_factory=dict)
-
-
-def display_path(path: Path) -> str:
-    """The path relative to the working directory when it lies below it, else absolute."""
-    absolute = os.path.abspath(path)
-    try:
-        relative = os.path.relpath(absolute)
-    except ValueError:  # on another drive
-        return absolute
-    return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+if TYPE_CHECKING:  # the index needs LibCST, which a fully cached run never loads
+    from .index import ProjectIndex
 
 
 def _rule_classes():
@@ -100,6 +54,7 @@ class FileChecker:
 
     def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True,
                  roots=None, stamps: bool = False, on_step: Optional[Callable[[str], None]] = None):
+        from .forward import analyse_class
         from .index import ProjectIndex
 
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
@@ -108,7 +63,8 @@ class FileChecker:
         self.rule_classes = rule_classes
         self.codes = codes
         self.per_file = PerFileIgnores(config, rule_classes)
-        self.index = ProjectIndex(roots if roots is not None else import_roots(config), whole_modules=keep_plans)
+        self.index = ProjectIndex(roots if roots is not None else import_roots(config), whole_modules=keep_plans,
+                                  analyse=analyse_class)
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
         self.stamps = stamps  # record what was read, for the cache
@@ -197,6 +153,7 @@ class FileChecker:
             return result
         self._step("loading the module")
         summary = summary or self.index.load(path)
+        assert summary is not None  # the file parsed, so the index has its summary
         unparsable = [name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None]
         if unparsable and parsed.module is None:
             self._parse_error(result, shown, parsed.cst_failure, active, parsed.source)
@@ -232,7 +189,7 @@ class FileChecker:
         return [mtime, size, digest(source.data), taken]
 
     @staticmethod
-    def _parse_error(result: FileResult, shown: str, failure, active, source=None) -> None:  # noqa: D401
+    def _parse_error(result: FileResult, shown: str, failure, active, source=None) -> None:
         if PARSE_ERROR_CODE in active:
             if source is not None:
                 result.source_text = source.text
@@ -314,12 +271,14 @@ def _init_worker(config: Config, codes: Set[str], rule_classes, stamps: bool, ro
 
 
 def _check_in_worker(path: Path) -> FileResult:
+    assert _WORKER is not None  # set by _init_worker in this process
     _WORKER._step("reading")
     _test_fault(path)
     try:
         return _WORKER.check(path)
     except Exception as exc:  # keep one bad file from taking the run down
-        return FileResult(Path(os.path.abspath(path)), internal_errors=[InternalError(display_path(path), _WORKER.step, f"{type(exc).__name__}: {exc}")])
+        error = InternalError(display_path(path), _WORKER.step, f"{type(exc).__name__}: {exc}")
+        return FileResult(Path(os.path.abspath(path)), internal_errors=[error])
 
 
 def _test_fault(path: Path) -> None:
@@ -377,7 +336,7 @@ def _timer_usable(timeout: Optional[float]) -> bool:
 
 
 def _check_all_here(make: Callable[[], FileChecker], pending: Sequence[Path], timeout: Optional[float], keep_plans: bool,
-                    meter) -> Tuple[List[FileResult], object]:
+                    meter) -> Tuple[List[FileResult], ProjectIndex]:
     """Check ``pending`` in this process; the results and the project index they used."""
     checker = make()
     fresh: List[FileResult] = []
@@ -538,7 +497,7 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
     stamps = cache is not None
     meter = _Progress(len(pending), progress)
     if not pending:
-        fresh = []
+        fresh: List[FileResult] = []
     elif keep_plans or jobs <= 1 or len(pending) < 2 * jobs:
         make = lambda: FileChecker(config, rule_classes, codes, keep_plans=keep_plans, stamps=stamps, roots=roots)  # noqa: E731
         fresh, result.index = _check_all_here(make, pending, timeout, keep_plans, meter)

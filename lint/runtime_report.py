@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Tuple
 
 from .findings import Finding, Position
 
@@ -58,10 +58,10 @@ def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str
     write_codes = {rule.code for rule in ALL_RULES if rule.claims & WRITE_KINDS}
     display = {os.path.abspath(p): p for p in checked}
     merged = list(findings)
-    by_place = {}
+    by_place: Dict[Tuple[str, int], List[int]] = {}
     for index, finding in enumerate(merged):
         by_place.setdefault((os.path.abspath(finding.path), finding.start.line), []).append(index)
-    grouped = {}
+    grouped: Dict[Tuple[str, int, str, str], List] = {}
     for record in records:  # one finding per place, naming every module the write reached
         key = (os.path.abspath(record.filename), record.line, record.code, record.attribute)
         grouped.setdefault(key, []).append(record)
@@ -80,7 +80,8 @@ def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str
             shown = os.path.relpath(record.filename) if not record.filename.startswith("<") else record.filename
             why = "the file was not among the checked paths"
         else:
-            why = "static analysis could not resolve the module this write reaches (factory, registry or code outside the tree)"
+            why = ("static analysis could not resolve the module this write reaches "
+                   "(factory, registry or code outside the tree)")
         message = (
             f"`{record.running}.forward` sets `{record.attribute}` on {paths} "
             f"({record.module_class}) at forward time; seen only at run time: {why}"

@@ -47,7 +47,8 @@ def main(argv=None) -> int:
         return 1
     error = (result.output - baseline.output).abs().max().item()
     steps = " / ".join(f"{seconds * 1000:.1f}" for seconds in result.step_times)
-    print("| variant | device | world size | ulysses | ring | cache | cache hits | wall (s) | step times (ms) | max abs error |")
+    print("| variant | device | world size | ulysses | ring | cache | cache hits | wall (s) "
+          "| step times (ms) | max abs error |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.variant} | {result.device} | {args.world_size} | {ulysses} | {args.ring} | "
           f"{args.cache_backend if args.cache else 'off'} | {result.hits} | {result.wall:.3f} | {steps} | {error:.2e} |")

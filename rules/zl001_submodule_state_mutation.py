@@ -86,7 +86,7 @@ class SubmoduleStateMutationInForward(Rule):
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         for analysis in ctx.analyses:
             for write in analysis.writes_of(self.claims):
-                owner_text = ctx.code(write.target.value)
+                owner_text = ctx.code(write.target.value)  # type: ignore[attr-defined]  # kind "attribute"
                 owner_class = write.owner.links[-1].class_name if write.owner.links else None
                 where = f" ({owner_class}.{write.attr})" if owner_class else ""
                 verb = _KIND_VERB[write.kind]
@@ -103,9 +103,7 @@ class SubmoduleStateMutationInForward(Rule):
                     function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
-            for indirect in analysis.indirect_writes:
-                if indirect.form != "attribute" or indirect.owner.broadcast:
-                    continue
+            for indirect in analysis.indirect_writes_of(self.claims):
                 owner_text = written_object(ctx, indirect)
                 yield indirect_finding(
                     ctx, self, analysis, indirect, f"sets `{indirect.attr}` on submodule `{owner_text}`"

@@ -79,9 +79,7 @@ class SetattrOnSubmoduleInForward(Rule):
                     function=write.function, owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
-            for indirect in analysis.indirect_writes:
-                if indirect.form == "attribute" or indirect.owner.broadcast:
-                    continue
+            for indirect in analysis.indirect_writes_of(self.claims):
                 name = f"`{indirect.attr}`" if indirect.attr else "a computed attribute"
                 what = f"sets {name} on submodule `{written_object(ctx, indirect)}` with {_SPELLING[indirect.form]}"
                 yield indirect_finding(ctx, self, analysis, indirect, what)

@@ -75,15 +75,15 @@ class ToggleSubmoduleState(Rule):
                     self, write.target, message, chain=write.owner.links, statement=write.statement,
                     fix=ctx.planner.plan_toggle(analysis.cls, toggle), function=write.function, owner=analysis.cls.name,
                 )
-            for toggle in analysis.context_toggles:
-                attrs = ", ".join(f"`{a}`" for a in toggle.attrs)
+            for entered in analysis.context_toggles:
+                attrs = ", ".join(f"`{a}`" for a in entered.attrs)
                 message = (
-                    f"`{analysis.cls.name}.{toggle.method}` enters `{toggle.manager}`, which sets and restores "
+                    f"`{analysis.cls.name}.{entered.method}` enters `{entered.manager}`, which sets and restores "
                     f"{attrs} on a module, at forward time"
                 )
                 yield ctx.finding(
-                    self, toggle.item, message, statement=toggle.item,
-                    function=analysis.cls.methods.get(toggle.method), owner=analysis.cls.name,
+                    self, entered.item, message, statement=entered.item,
+                    function=analysis.cls.methods.get(entered.method), owner=analysis.cls.name,
                 )
 
     invalid = (

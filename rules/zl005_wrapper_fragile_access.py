@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Set
+from typing import TYPE_CHECKING, Dict, Iterable, Set
 
 from zlint.findings import Finding
 from zlint.rule import Invalid, Rule, Valid
@@ -16,7 +16,7 @@ def write_related_statements(analysis) -> Set[int]:
     saved for a restore."""
     import libcst as cst
 
-    names_by_function = {}
+    names_by_function: Dict[int, Set[str]] = {}
     for write in analysis.writes:
         if isinstance(write.owner_expr, cst.Name):
             names_by_function.setdefault(id(write.function), set()).add(write.owner_expr.value)

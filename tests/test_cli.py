@@ -137,7 +137,8 @@ def test_config_from_pyproject_found_by_walking_up(tree):
 
 def test_per_file_ignores_and_exclude(tree):
     root = tree({
-        "pyproject.toml": "[tool.zlint]\nextend-exclude = ['generated/']\n[tool.zlint.per-file-ignores]\n'legacy/*.py' = ['ZL001']\n",
+        "pyproject.toml": ("[tool.zlint]\nextend-exclude = ['generated/']\n"
+                           "[tool.zlint.per-file-ignores]\n'legacy/*.py' = ['ZL001']\n"),
         "legacy/old.py": BAD,
         "generated/gen.py": BAD,
         "new/current.py": BAD,

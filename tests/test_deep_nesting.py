@@ -73,7 +73,7 @@ def test_a_thousand_levels_of_each_construct_same_answer_in_process_and_in_worke
     here, workers = _answers(root, 1), _answers(root, 2)
     assert here == workers
     by_file = {}
-    for path, code, line, message in here:
+    for path, code, _line, message in here:
         by_file.setdefault(path, []).append((code, message))
     for kind in KINDS:
         codes = [code for code, _ in by_file[f"{kind}.py"]]

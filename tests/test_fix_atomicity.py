@@ -90,6 +90,7 @@ def _expected_after_interruption(work: Path):
     assert _leftovers(work) == []
 
 
+@pytest.mark.slow
 def test_sigkill_at_every_write_point_of_the_transaction(tmp_path):
     """ZLINT_TEST_KILL_AT=k kills the fix at its k-th write (journal, temporary file, sync,
     rename, journal removal); k runs up to the first fix that is not killed."""

@@ -102,7 +102,7 @@ def families(draw):
         name = f"Level{level}"
         model += [f"class {name}(nn.Module):", "    def __init__(self):", "        super().__init__()",
                   f"        self.sub = {child}()", "", "    def forward(self, x):",
-                  f"        return self.sub(x) + x" + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0
+                  "        return self.sub(x) + x" + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0
                                                       and attr == "flag" else ""), "", ""]
         child, path = name, ".sub" + path
     model += ["class Holder(nn.Module):", "    def __init__(self, inner):", "        super().__init__()",
@@ -203,6 +203,7 @@ def _snapshot(root: Path):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py"))}
 
 
+@pytest.mark.slow
 def test_safe_fixes_preserve_outputs_and_survive_hidden_blocks(tmp_path_factory):
     seen: Counter = Counter()
     broken = []

@@ -104,7 +104,7 @@ class Meddler(nn.Module):
         self.child = nn.Linear(2, 2)
 
     def forward(self, x):
-        setattr(self.child, "tag", "seen")
+        setattr(self.child, "tag", "seen")  # noqa: B010 - the setattr form is what the guard must see
         return self.child(x)
 
 

@@ -44,6 +44,7 @@ def _pre_commit(*args):
     return [sys.executable, "-m", "pre_commit", *args]
 
 
+@pytest.mark.slow
 def test_hooks_find_fix_and_pass(project, precommit_env):
     check = _run(_pre_commit("try-repo", str(REPO), "zlint", "--files", "pkg/model.py"), project, precommit_env)
     assert check.returncode == 1, check.stdout + check.stderr
@@ -76,6 +77,7 @@ def test_a_commit_with_a_violation_is_refused(project, precommit_env):
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
 
+@pytest.mark.slow
 def test_force_exclude_in_the_hooks_and_one_run_each(project, precommit_env):
     """pre-commit names excluded files too: the shipped hooks leave them alone, run zlint once
     for all the files (require_serial), and the fix hook does not repeat the check hook's report."""

@@ -172,6 +172,7 @@ def _full_findings(tmp_path: Path, code: str):
     return checker.check(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(forward=bodies, helper=bodies, visit=bodies)
 def test_prefilter_never_drops_a_file_with_findings(tmp_path_factory, forward, helper, visit):

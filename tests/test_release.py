@@ -9,6 +9,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -19,9 +21,11 @@ def _tracked_or_present(folder: Path):
             yield path.relative_to(REPO).as_posix()
 
 
+@pytest.mark.slow
 def test_the_sdist_contains_the_test_data_license_and_metadata(tmp_path):
     source = tmp_path / "src"
-    ignore = shutil.ignore_patterns("__pycache__", ".venv", "*.egg-info", ".zlint_cache", "corpus", ".git", "build")
+    ignore = shutil.ignore_patterns("__pycache__", ".venv", "*.egg-info", ".zlint_cache", "corpus", ".git", "build",
+                                    ".mypy_cache", ".ruff_cache")
     shutil.copytree(REPO, source, ignore=ignore)
     out = tmp_path / "dist"
     proc = subprocess.run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +85,7 @@ def test_odd_files_give_findings_or_zl000_and_never_crash(tmp_path, name, data, 
         assert codes == ["ZL000"] and message in result.findings[0].message
 
 
+@pytest.mark.slow
 def test_ten_megabyte_file(tmp_path):
     body = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n" for i in range(300_000))
     (tmp_path / "huge.py").write_text(body + BAD)
@@ -180,6 +180,7 @@ def _hypothesmith_programs():
     return hypothesmith.from_grammar()
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(source=_hypothesmith_programs())
 def test_any_valid_python_checks_without_error(tmp_path_factory, source):

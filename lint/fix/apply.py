@@ -14,7 +14,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from .. import parsing
 from ..cst_util import first_param_name
 from ..newer_syntax import compiles
-from .plan import SENTINEL, FixPlan
+from .plan_data import SENTINEL, FixPlan
 
 
 class FixError(Exception):
@@ -136,8 +136,8 @@ class _Threader(cst.CSTTransformer):
         for old, new in zip(original_node.targets, updated_node.targets):
             if id(old.target) not in targets:
                 kept.append(new)
-            elif targets[id(old.target)] is not None:
-                kept.append(new.with_changes(target=cst.Name(targets[id(old.target)])))
+            elif (local := targets[id(old.target)]) is not None:
+                kept.append(new.with_changes(target=cst.Name(local)))
         if not kept:  # the whole statement goes (see leave_SimpleStatementLine)
             return updated_node
         return updated_node.with_changes(targets=kept)
@@ -165,7 +165,9 @@ class _Threader(cst.CSTTransformer):
             return updated_node.with_changes(finalbody=None)
         body = list(updated_node.body.body)
         if body:
-            body[0] = body[0].with_changes(leading_lines=list(updated_node.leading_lines) + list(body[0].leading_lines))
+            first = body[0]
+            assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+            body[0] = first.with_changes(leading_lines=list(updated_node.leading_lines) + list(first.leading_lines))
         return cst.FlattenSentinel(body)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call):
@@ -280,7 +282,7 @@ def _binds_sentinel(stmt) -> bool:
         if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == SENTINEL for t in small.targets):
             return True
         if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-            if any((alias.asname.name.value if alias.asname else code_of(alias.name)) == SENTINEL for alias in small.names):
+            if any((code_of(alias.asname.name) if alias.asname else code_of(alias.name)) == SENTINEL for alias in small.names):
                 return True
     return False
 
@@ -331,6 +333,7 @@ def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path
     # there, and a rerun plans the rest again (reusing the parameters already threaded).
     order = sorted(plan.files.values(), key=lambda s: (id(s) in plan.parents, str(s.path)))
     for summary in order:
+        assert summary.module is not None  # a plan edits whole files, parsed with LibCST
         new_module = render(plan, summary.module, summary)
         new_bytes = new_module.bytes
         old = originals[summary.path]

@@ -16,7 +16,7 @@ turns them into code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -24,103 +24,17 @@ import libcst as cst
 from ..cst_util import all_params, child_nodes, first_param_name, iter_statements, self_attribute
 from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall
 from ..index import ProjectIndex
-from ..modules import ClassSummary, ModuleSummary
-from ..types import ContainerType, ModuleType
+from ..modules import ClassSummary
+from ..types import ContainerType, ModuleType, SubType
 from .invocations import CALL_FORMS, invocations, is_invocation_of, passed_as_value
+from .plan_data import SENTINEL, FixPlan
 from .protect import protected_reason
 from .values import (
     bound_names, code, fresh_name, is_literal, maybe_none, names_in, needs_local,
     rebound_after, value_type,
 )
 
-SENTINEL = "_NOT_GIVEN"
 _passed_as_value = passed_as_value  # the name tests and older callers use
-
-
-@dataclass
-class FixPlan:
-    """Edits for one or more findings, grouped by file (a module summary)."""
-
-    # func -> (name, annotation, default code)
-    add_params: Dict[int, List[Tuple[str, Optional[str], str]]] = field(default_factory=dict)
-    add_kwargs: Dict[int, List[Tuple[str, cst.BaseExpression]]] = field(default_factory=dict)
-    remove: Set[int] = field(default_factory=set)
-    drop_finally: Set[int] = field(default_factory=set)  # try statements whose finally clause goes
-    # statement -> {target node: the local that takes its place, or None to drop the target}
-    retarget: Dict[int, Dict[int, Optional[str]]] = field(default_factory=dict)
-    all_targets: Dict[int, Tuple[int, ...]] = field(default_factory=dict)  # statement -> its target nodes
-    bind_value: Dict[int, Tuple[str, cst.BaseExpression]] = field(default_factory=dict)  # stmt -> local = value
-    bind_once: Dict[int, List[Tuple[str, str, str]]] = field(default_factory=dict)  # func -> (param, attr, default)
-    replace_reads: Dict[int, str] = field(default_factory=dict)  # self.attr node -> param
-    needs_optional: Set[int] = field(default_factory=set)  # summaries whose file needs `Optional`
-    sentinel_home: Dict[int, ModuleSummary] = field(default_factory=dict)  # summary -> where the sentinel lives
-    aliases: Dict[int, List[Tuple[int, Optional[int]]]] = field(default_factory=dict)  # alias stmt -> uses
-    dropped: Set[int] = field(default_factory=set)  # owner expressions gone with a write bound to a local
-    files: Dict[int, ModuleSummary] = field(default_factory=dict)
-    parents: Set[int] = field(default_factory=set)  # summaries whose file holds a removed write
-
-    def touch(self, summary: ModuleSummary) -> None:
-        self.files[id(summary)] = summary
-
-    def conflict(self, other: "FixPlan") -> Optional[str]:
-        """Why ``other`` cannot be merged into this plan (the same parameter with another default,
-        the same argument with another value), or None."""
-        for key, items in other.add_params.items():
-            mine = {name: default for name, _, default in self.add_params.get(key, [])}
-            for name, _, default in items:
-                if name in mine and mine[name] != default:
-                    return f"`{name}` would need two defaults"
-        for key, items in other.add_kwargs.items():
-            mine = {name: code(value) for name, value in self.add_kwargs.get(key, [])}
-            for name, value in items:
-                if name in mine and mine[name] != code(value):
-                    return f"`{name}` would be passed two values at one call"
-        return None
-
-    def merge(self, other: "FixPlan") -> None:
-        for key, items in other.add_params.items():
-            bucket = self.add_params.setdefault(key, [])
-            bucket.extend(item for item in items if item[0] not in [b[0] for b in bucket])
-        for key, items in other.add_kwargs.items():
-            bucket = self.add_kwargs.setdefault(key, [])
-            for name, value in items:
-                if name not in [b[0] for b in bucket]:
-                    bucket.append((name, value))
-        self.remove |= other.remove
-        self.drop_finally |= other.drop_finally
-        for key, targets in other.retarget.items():
-            self.retarget.setdefault(key, {}).update(targets)
-        self.all_targets.update(other.all_targets)
-        self.bind_value.update(other.bind_value)
-        for key, items in other.bind_once.items():
-            bucket = self.bind_once.setdefault(key, [])
-            bucket.extend(item for item in items if item not in bucket)
-        self.replace_reads.update(other.replace_reads)
-        self.needs_optional |= other.needs_optional
-        self.sentinel_home.update(other.sentinel_home)
-        for key, uses in other.aliases.items():
-            self.aliases[key] = uses
-        self.dropped |= other.dropped
-        self.files.update(other.files)
-        self.parents |= other.parents
-
-    def finalize(self) -> None:
-        """Statements left with no target go; so does an alias whose every use went."""
-        for stmt_id, targets in self.retarget.items():
-            total = self.all_targets.get(stmt_id, ())
-            if all(t in targets and targets[t] is None for t in total):
-                self.remove.add(stmt_id)
-        changed = True
-        while changed:
-            changed = False
-            for alias, uses in self.aliases.items():
-                if alias in self.remove:
-                    continue
-                if all(stmt in self.remove or (target is not None and (target in self.retarget.get(stmt, {})
-                                                                       or target in self.dropped))
-                       for stmt, target in uses):
-                    self.remove.add(alias)
-                    changed = True
 
 
 @dataclass
@@ -329,7 +243,7 @@ def _single_use_assignment(function: cst.FunctionDef, name_node) -> Optional[cst
 
 
 def _only_statement(body, statement) -> bool:
-    statements = []
+    statements: List[cst.CSTNode] = []
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
             statements.extend(stmt.body)
@@ -367,11 +281,6 @@ def _loop_only_sets(loop: cst.For, write: AttributeWrite) -> bool:
         inner = list(iter_statements(statements[0].body))
         return len(inner) == 1 and inner[0] is write.statement
     return False
-
-
-class Planner:
-    def __init__(self, index: ProjectIndex, template: str):
-        self.index = index
 
 
 def _alias_uses(function: cst.FunctionDef, name: str) -> List[Tuple[int, Optional[int]]]:
@@ -691,7 +600,7 @@ class Planner:
         for summary in plan.files.values():
             reason = protected_reason(summary.path, summary.load_text(), self.config)
             if reason is not None:
-                from ..runner import display_path
+                from ..results import display_path
 
                 raise Unfixable(f"no fix: it would edit {display_path(summary.path)}, which {reason}")
         self._trial_render(plan)
@@ -714,8 +623,8 @@ class Planner:
 
                 new = render(plan, module, summary).code
                 compiles(new.encode("utf-8"), str(summary.path), parsing.target_version())
-            except Exception as exc:  # noqa: BLE001 - any failure means the fix is not offered
-                raise Unfixable(f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})")
+            except Exception as exc:  # any failure means the fix is not offered
+                raise Unfixable(f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})") from None
 
     def _check_write(self, write: AttributeWrite) -> None:
         if write.kind in ("augassign", "delete"):
@@ -750,6 +659,7 @@ class Planner:
         """Evaluate the value once, where the write was; return what the calls pass."""
         stmt = write.statement
         value = write.value
+        assert value is not None  # _check_write refused writes with no value
         local = None
         if needs_local(value, write.function, write.trail):
             local = fresh_name(write.function, param)
@@ -765,6 +675,7 @@ class Planner:
 
     def _plan_write(self, parent: ClassSummary, write: AttributeWrite):
         self._check_write(write)
+        assert write.attr is not None and write.value is not None  # _check_write refused the others
         if write.owner.broadcast:
             raise Unfixable("no fix: the write reaches modules through modules()/children(), not a named path")
         analysis: ClassAnalysis = self.index.analysis(parent)
@@ -776,7 +687,7 @@ class Planner:
         param = self.param_name(write.attr)
         value = self._place_value(plan, write, param)
         if alias is not None:
-            uses = _alias_uses(write.function, alias.targets[0].target.value)
+            uses = _alias_uses(write.function, code(alias.targets[0].target))
             plan.aliases[id(alias)] = uses
             if alias not in _statements_before(write.function, write.trail):
                 raise Unfixable(f"no fix: the alias `{code(alias.targets[0].target)}` is not bound before the write "
@@ -805,6 +716,7 @@ class Planner:
 
     def _plan_broadcast(self, parent: ClassSummary, write: AttributeWrite):
         self._check_write(write)
+        assert write.attr is not None and write.value is not None  # _check_write refused the others
         loop, loop_trail = _enclosing_module_loop(write)
         if loop is None:
             raise Unfixable("no fix: apply(fn) cannot be rewritten; move the setting into an argument by hand")
@@ -815,7 +727,8 @@ class Planner:
         owner_type = write.owner.type
         if not isinstance(owner_type, ModuleType) or owner_type.cls is None:
             raise Unfixable(
-                "no fix: the loop sets the attribute on every module; narrow it with isinstance() to the class that reads it"
+                "no fix: the loop sets the attribute on every module; "
+                "narrow it with isinstance() to the class that reads it"
             )
         value = write.value
         if not is_literal(value) and not (isinstance(value, cst.Name) and value.value not in rebound_after(write.function, loop_trail)):
@@ -841,7 +754,6 @@ class Planner:
                 if not _loop_runs_each(write.function, call, container_code):
                     raise Unfixable(f"no fix: `{code(call.call.func)}(...)` is not shown to run every element of "
                                     f"`{container_code}`, and modules() sets them all")
-            owner_code = "".join(link.expression for link in links).replace("[*]", "[]")
             title, safe, why = self._thread(plan, analysis, write, call, links, loop_trail, value, None)
             titles.append(title)
             if not safe:
@@ -879,7 +791,7 @@ class Planner:
         if self._opaque_bases(cls):
             return f"the bases of {cls.name}"
         for name, sub in sorted(self.index.submodules(cls).items()):
-            typ = sub.type
+            typ: Optional[SubType] = sub.type
             if isinstance(typ, ContainerType):
                 typ = typ.elem
                 if typ is None:
@@ -903,6 +815,7 @@ class Planner:
                 links, anchor_trail, value: cst.BaseExpression, owner_code: Optional[str]) -> Tuple[str, bool, str]:
         """Pass ``value`` at every call of the block after the write and thread it down ``links``
         to the owner of the attribute."""
+        assert write.attr is not None and write.value is not None  # _check_write refused the others
         for link in links:
             if not link.resolved:
                 raise Unfixable(f"no fix: `{link.expression}` is not resolved ({link.reason or 'unknown class'})")
@@ -1032,6 +945,7 @@ class Planner:
     def _other_owner(self, analysis: ClassAnalysis, write: AttributeWrite, target: SubmoduleCall,
                      owner_code: Optional[str], anchor_trail) -> None:
         """Two owners of the same attribute set before one call: one argument cannot carry both."""
+        assert write.attr is not None  # _check_write refused writes to unnamed attributes
         if owner_code is None:
             return
         for other in analysis.writes:
@@ -1105,7 +1019,7 @@ class Planner:
                 if isinstance(built, (cst.Name, cst.Attribute, cst.Subscript)):
                     raise Unfixable(f"no fix: `{current.name}.{sub.name}` is bound from `{code(built)}`, an instance "
                                     f"made elsewhere that another path may share")
-                typ = sub.type
+                typ: Optional[SubType] = sub.type
                 if isinstance(typ, ContainerType):
                     typ = typ.elem
                 if not isinstance(typ, ModuleType) or typ.cls is None:

@@ -10,9 +10,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..config import Config
 from ..findings import Finding
-from ..runner import RunResult, check_paths, display_path
+from ..results import RunResult, display_path
+from ..runner import check_paths
 from .apply import FileEdit, build_edits, write_all
-from .plan import FixPlan
+from .plan_data import FixPlan
 
 
 @dataclass
@@ -42,6 +43,7 @@ def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, sett
     plan = FixPlan()
     chosen = []
     for finding in candidates:
+        assert finding.fix_plan is not None  # candidates all have one
         conflict = plan.conflict(finding.fix_plan)
         if conflict is not None:
             refused.append((finding, f"no fix: it conflicts with another fix in this run ({conflict}); run zlint fix again"))
@@ -50,7 +52,9 @@ def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, sett
         chosen.append(finding)
     originals: Dict[Path, bytes] = {}
     for summary in plan.files.values():
+        assert result.index is not None  # check_paths keeps its index when it keeps plans
         parsed = result.index.parse(summary.path)
+        assert parsed.source is not None  # it parsed, so it was read
         originals[summary.path] = parsed.source.data
     edits = build_edits(plan, originals, config.project_root)
     refused.sort(key=lambda item: item[0].sort_key())
@@ -62,7 +66,7 @@ def apply_fixes(outcome: FixOutcome, root=None) -> None:
 
 
 def unified_diff(edits: Sequence[FileEdit]) -> str:
-    chunks = []
+    chunks: List[str] = []
     for edit in edits:
         shown = display_path(edit.path)
         old = edit.old.decode("utf-8", errors="replace").splitlines(keepends=True)

@@ -72,7 +72,7 @@ def fix_lock(root: Path, wait: float = 600.0) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no lock, recovery still runs
-        fcntl = None
+        fcntl = None  # type: ignore[assignment]
     path = os.path.join(key, LOCK)
     fd = -1
     if fcntl is not None:

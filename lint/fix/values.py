@@ -112,7 +112,7 @@ def rebound_after(function: cst.FunctionDef, trail) -> Set[str]:
     return bound
 
 
-def function_bindings(function: cst.FunctionDef, name: str) -> List[cst.BaseExpression]:
+def function_bindings(function: cst.FunctionDef, name: str) -> List[Optional[cst.BaseExpression]]:
     """The values assigned to ``name`` by plain assignments in ``function`` (not nested scopes);
     ``None`` in the list for any other kind of binding."""
     found: List[Optional[cst.BaseExpression]] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, TextIO
 
-from ..runner import RunResult
+from ..results import RunResult
 from .github import write_github
 from .json_format import write_json
 from .junit import write_junit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..runner import RunResult
+from ..results import RunResult
 from .severity import severity_of
 
 

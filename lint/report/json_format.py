@@ -7,7 +7,7 @@ from typing import TextIO
 
 from .. import __version__
 from ..findings import Finding
-from ..runner import RunResult
+from ..results import RunResult
 
 SCHEMA_VERSION = 1
 

@@ -7,7 +7,7 @@ import re
 from typing import TextIO
 from xml.etree import ElementTree as ET
 
-from ..runner import RunResult
+from ..results import RunResult
 
 # What XML 1.0 cannot hold: control characters other than tab and line breaks, lone surrogates
 # (file names that are not valid UTF-8 arrive with them), and U+FFFE/U+FFFF.

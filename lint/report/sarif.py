@@ -9,7 +9,7 @@ from typing import TextIO
 
 from .. import __version__
 from ..findings import Finding
-from ..runner import RunResult
+from ..results import RunResult
 from ..rule_pages import help_uri, repository_url
 from .sarif_fixes import finding_key
 from .severity import severity_of

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ..fix.edits import FileFix
-from ..runner import RunResult
+from ..results import RunResult
 
 FindingKey = Tuple[str, int, int, str]
 _FORMAT = 2  # 2: each change is a FileFix (hash of the planned-against text, line spans)
@@ -69,7 +69,7 @@ def _read(cache_file: Optional[Path], wanted: List[str], tag: str) -> Optional[D
             return None
         if not all(_unchanged(path, recorded) for path, recorded in document["read"].items()):
             return None
-        return {tuple(_parse_key(k)): [FileFix.from_json(change) for change in changes]
+        return {_parse_key(k): [FileFix.from_json(change) for change in changes]
                 for k, changes in document["changes"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # a cache of the wrong shape is a miss
@@ -126,10 +126,10 @@ def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, Li
     changes: Dict[FindingKey, List[FileFix]] = {}
     for finding in planned.findings + planned.suppressed:
         key = finding_key(finding)
-        if key not in wanted_keys or finding.fix_plan is None:
+        if key not in wanted_keys or finding.fix_plan is None or planned.index is None:
             continue
         try:
-            originals = {s.path: planned.index.parse(s.path).source.data for s in finding.fix_plan.files.values()}
+            originals = {s.path: _data(planned.index.parse(s.path).source) for s in finding.fix_plan.files.values()}
             edits = build_edits(finding.fix_plan, originals)
         except (FixError, OSError, AttributeError):
             continue
@@ -138,3 +138,10 @@ def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, Li
     read = sorted({str(p) for p in getattr(planned.index, "loaded_paths", ())} | set(files))
     _write(cache_file, wanted, tag, read, changes)
     return changes
+
+
+def _data(source):
+    """The bytes a parsed file was read from (every file a plan edits was read: it parsed)."""
+    if source is None:
+        raise OSError("the file was not read")
+    return source.data

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import List, TextIO
 
-from ..runner import RunResult
+from ..results import RunResult
 from .summary import summary_line
 
 

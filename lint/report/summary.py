@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..runner import RunResult
+from ..results import RunResult
 
 
 def unanalysed_files(result: RunResult) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Dict, List, TextIO
 
 from ..findings import Finding
-from ..runner import RunResult
+from ..results import RunResult
 from ..source import SourceError, read_source
 from .summary import summary_line
 from .colour import BOLD, RED, paint

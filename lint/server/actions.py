@@ -89,7 +89,7 @@ def fix_all_action(findings: Sequence[Finding], render_fix, target: EditTarget) 
         contents = render_fix(fixable)
     except FixRefused:
         # One fix spoils the batch: keep those that render on their own.
-        kept = []
+        kept: List[Finding] = []
         for finding in fixable:
             try:
                 render_fix(kept + [finding])

@@ -145,7 +145,7 @@ class ZlintServer(LanguageServer):
             del self._pending[uri]
             try:
                 self.publish(uri)
-            except Exception as exc:  # noqa: BLE001 - say it in the editor, keep serving
+            except Exception as exc:  # say it in the editor, keep serving
                 log.exception("checking %s failed", uri)
                 self.window_log_message(types.LogMessageParams(
                     type=types.MessageType.Error, message=f"zlint: checking {uri} failed: {type(exc).__name__}: {exc}"))

@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from ..findings import Finding
 from ..report.severity import severity_of
-from ..runner import InternalError
+from ..results import InternalError
 
 SOURCE = "zlint"
 # Each rule's page; docs/rules/<CODE>.md in the repository.

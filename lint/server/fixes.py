@@ -27,7 +27,7 @@ def render(findings: Sequence[Finding], index: OverlayIndex, root: Path) -> List
     """The new bytes of each file the fixes of ``findings`` change (together, as one edit)."""
     # Imported on the first code action: the renderer pulls in LibCST's codemods (half a second).
     from ..fix.apply import FixError, build_edits
-    from ..fix.plan import FixPlan
+    from ..fix.plan_data import FixPlan
 
     plan = FixPlan()
     for finding in findings:

@@ -47,7 +47,7 @@ class OverlayIndex(ProjectIndex):
     It takes over an index the runner built (``OverlayIndex(checker.index, buffers)``), so it
     needs to know nothing of how the runner configures one."""
 
-    def __init__(self, base: ProjectIndex, buffers: Callable[[Path], Optional[bytes]]):  # noqa: D107
+    def __init__(self, base: ProjectIndex, buffers: Callable[[Path], Optional[bytes]]):
         self.__dict__.update(base.__dict__)
         self._buffer_of = buffers
 

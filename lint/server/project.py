@@ -9,7 +9,8 @@ from typing import Callable, Dict, Iterable, Optional, Set
 
 from ..config import Config
 from ..discovery import FileFilter
-from ..runner import FileChecker, FileResult, InternalError
+from ..results import FileResult, InternalError
+from ..runner import FileChecker
 from ..selection import selected_codes
 from .overlay import OverlayIndex
 
@@ -32,7 +33,7 @@ class Project:
         self._results: Dict[Path, FileResult] = {}
         self._fix_results: Dict[Path, FileResult] = {}
 
-    def _checker(self, keep_plans: bool) -> FileChecker:
+    def _checker(self, keep_plans: bool) -> FileChecker:  # its index is an OverlayIndex
         checker = FileChecker(self.config, self.rule_classes, self.codes, keep_plans=keep_plans)
         checker.index = OverlayIndex(checker.index, self.buffers)
         return checker
@@ -66,7 +67,8 @@ class Project:
 
     @property
     def fix_index(self) -> OverlayIndex:
-        return self._fix.index
+        assert self._fix is not None  # asked for only after a code action built it
+        return _overlay(self._fix)
 
     def _cached(self, checker: FileChecker, results: Dict[Path, FileResult], path: Path) -> FileResult:
         key = path.resolve()
@@ -81,7 +83,7 @@ class Project:
         try:
             return checker.check(path, data=data, shown=str(path))
         except Exception as exc:  # one bad file must not take the server down
-            checker.index.invalidate([path])
+            _overlay(checker).invalidate([path])
             error = InternalError(str(path), "zlint", f"{type(exc).__name__}: {exc}")
             return FileResult(path, internal_errors=[error])
 
@@ -89,11 +91,11 @@ class Project:
     def changed(self, paths: Iterable[Path]) -> Set[Path]:
         """Forget what was computed from ``paths``; returns every file whose results were dropped."""
         paths = [Path(p).resolve() for p in paths]
-        stale = self._lint.index.invalidate(paths)
+        stale = _overlay(self._lint).invalidate(paths)
         for path in stale:
             self._results.pop(path, None)
         if self._fix is not None:
-            fix_stale = self._fix.index.invalidate(paths)
+            fix_stale = _overlay(self._fix).invalidate(paths)
             for path in fix_stale:
                 self._fix_results.pop(path, None)
             stale |= fix_stale
@@ -106,7 +108,7 @@ class Project:
         for checker, results in ((self._lint, self._results), (self._fix, self._fix_results)):
             if checker is None:
                 continue
-            index = checker.index
+            index = _overlay(checker)
             dropped = index.appeared(path) if created else index.disappeared(path)
             if dropped is None:
                 results.clear()
@@ -117,3 +119,10 @@ class Project:
                 if stale is not None:
                     stale |= dropped
         return stale
+
+
+def _overlay(checker: FileChecker) -> OverlayIndex:
+    """The checker's index, which ``_checker`` made an ``OverlayIndex``."""
+    index = checker.index
+    assert isinstance(index, OverlayIndex)
+    return index

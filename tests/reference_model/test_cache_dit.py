@@ -39,6 +39,7 @@ def test_cache_dit_threshold_zero_is_identical_and_positive_threshold_hits():
     assert 0 < _error(cached, plain) <= CACHE_BOUND
 
 
+@pytest.mark.slow
 def test_cache_dit_at_world_size_two_agrees_with_one_process():
     # cache-dit averages its decision over the ranks, so sharded ranks skip the same blocks.
     single = run(RunSpec(threshold=0.5, **CACHE_DIT))
@@ -57,6 +58,7 @@ def test_legacy_form_under_cache_dit_fails_like_the_incident():
         denoise(model, RunSpec())
 
 
+@pytest.mark.slow
 def test_zlint_fixed_legacy_form_runs_under_cache_dit(tmp_path):
     shutil.copytree(REPO / "reference_model" / "legacy", tmp_path / "zimage_fixed_for_cache_dit")
     assert run_cli(["fix", "--no-cache", "."], tmp_path).exit_code == 0
@@ -67,6 +69,7 @@ def test_zlint_fixed_legacy_form_runs_under_cache_dit(tmp_path):
     assert _error(ours, reference) <= ATOL
 
 
+@pytest.mark.slow
 def test_command_line_runs_cache_dit_and_reports_the_legacy_failure():
     fixed = subprocess.run([sys.executable, "-m", "reference_model", "--cache", "--cache-backend", "cache-dit",
                             "--threshold", "0"], cwd=REPO, capture_output=True, text=True, timeout=300)

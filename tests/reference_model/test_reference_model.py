@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference_model.runner import RunSpec, build_model, denoise, inputs, run
+from reference_model.runner import RunSpec, build_model, denoise, run
 from tests.reference_model.tolerance import atol_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,6 +83,7 @@ def test_legacy_form_under_the_block_cache_fails_like_the_incident():
     denoise(fixed, RunSpec())  # the fixed form runs under the same cache
 
 
+@pytest.mark.slow
 def test_legacy_form_behind_a_shadowing_wrapper_is_silently_wrong():
     # 9 image tokens on 2 ranks need the full sequence: the flag must reach the attention.
     spec = dict(world_size=2, ring=2, latent_size=6)
@@ -131,6 +132,7 @@ def test_checkpoint_recomputation_sees_the_flag_of_a_later_forward():
     assert seen_flags("fixed") == [True]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
