@@ -10,7 +10,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from .findings import ChainLink, Finding, Position
-from .forward import ClassAnalysis
+from .analysis_data import ClassAnalysis
 from .index import ProjectIndex
 from .modules import ModuleSummary
 from .rule import Rule

@@ -9,8 +9,8 @@ submodules. The walk is flow-sensitive in source order; branches are merged as "
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from dataclasses import replace
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -20,204 +20,34 @@ from .findings import ChainLink
 from .index import ProjectIndex
 from .modules import ClassSummary, forward_entry_points
 from .types import ContainerType, ModuleType, SubType
-
-MODULE_ITERATORS = {"modules": False, "children": False, "named_modules": True, "named_children": True}
-PASS_THROUGH_ITERABLES = {"reversed", "list", "tuple", "iter", "sorted"}
-
-
-@dataclass(frozen=True)
-class SelfValue:
-    pass
-
-
-@dataclass(frozen=True)
-class SubValue:
-    """A submodule, or anything reached through one.
-
-    ``links`` is the resolved chain from the enclosing module down to this value; ``type`` is the
-    static type when known. ``broadcast`` marks values that came from iterating ``modules()`` or
-    ``children()`` (every module of a subtree rather than one named submodule).
-    """
-
-    links: Tuple[ChainLink, ...]
-    type: Optional[SubType]
-    broadcast: bool = False
-    module_like: bool = True
-
-
-@dataclass(frozen=True)
-class IterValue:
-    elem: "Value"
-
-
-@dataclass(frozen=True)
-class TupleValue:
-    items: Tuple[Optional["Value"], ...]
-
-
-Value = Union[SelfValue, SubValue, IterValue, TupleValue]
-
-
-Trail = Tuple[Tuple[int, int], ...]
-
-
-SETATTR_FORMS = ("setattr", "object.__setattr__", "__dict__", "vars")
-
-
-@dataclass
-class AttributeWrite:
-    """A forward-time write of ``attr`` on ``owner``.
-
-    ``form`` says how: ``attribute`` (``x.attr = v``, ``+=``, ``del``), ``setattr``,
-    ``object.__setattr__``, ``__dict__`` (``x.__dict__["attr"] = v``) or ``vars``
-    (``vars(x)["attr"] = v``). ``attr`` is None when the name is not a string literal.
-    """
-
-    kind: str  # "assign", "augassign", "annassign", "delete"
-    target: cst.CSTNode  # the node findings point at
-    statement: cst.CSTNode
-    owner: SubValue
-    attr: Optional[str]
-    method: str
-    function: cst.FunctionDef
-    trail: Trail  # (block id, statement index) from the method body down to the statement
-    owner_expr: cst.BaseExpression
-    value: Optional[cst.BaseExpression]
-    form: str = "attribute"
-
-
-@dataclass
-class ReadAccess:
-    """A forward-time read of an attribute chain that starts at a submodule."""
-
-    node: cst.Attribute
-    value: SubValue
-    statement: cst.CSTNode
-    method: str
-    function: cst.FunctionDef
-    trail: Trail
-
-
-@dataclass
-class ContextToggle:
-    """``with cm(...):`` at forward time, where ``cm`` is a project context manager that sets and
-    restores attributes on a module it is given or reaches."""
-
-    item: cst.WithItem
-    statement: cst.With
-    manager: str
-    attrs: Tuple[str, ...]
-    method: str
-
-
-@dataclass
-class SubmoduleCall:
-    call: cst.Call
-    callee: SubValue
-    statement: cst.CSTNode
-    method: str
-    function: cst.FunctionDef
-    trail: Trail
-
-
-@dataclass(frozen=True)
-class Effect:
-    """A write that a method of a module class makes below its own ``self`` (``Block.set_skip``
-    setting ``self.attention.attn.skip``), kept without syntax nodes so that it can be reused at
-    every call of the method."""
-
-    links: Tuple[ChainLink, ...]  # from the method's ``self`` down to the written object
-    type: Optional[SubType]
-    attr: Optional[str]
-    form: str
-    broadcast: bool
-
-
-@dataclass
-class IndirectWrite:
-    """A forward-time write made for the module by code it calls: a method of a submodule
-    (``layer.set_skip(v)``) or a property setter of the module itself (``self.skip = v``).
-    Reported at ``node`` (the call or the assignment); it has no fix."""
-
-    node: cst.CSTNode
-    statement: cst.CSTNode
-    owner: SubValue  # from the enclosing module down to the written object
-    attr: Optional[str]
-    form: str
-    via: str  # the method that writes, e.g. ``Block.set_skip``
-    receiver: str  # the written object as the method names it, e.g. ``self.attention.attn``
-    method: str
-    function: cst.FunctionDef
-
-
-@dataclass
-class Toggle:
-    """A write, a call of the block, and a restore of the same attribute."""
-
-    first: AttributeWrite
-    restore: AttributeWrite
-    call: SubmoduleCall
-    try_statement: Optional[cst.Try] = None
-
-
-@dataclass
-class ClassAnalysis:
-    cls: ClassSummary
-    writes: List[AttributeWrite] = field(default_factory=list)
-    calls: List[SubmoduleCall] = field(default_factory=list)
-    reads: List[ReadAccess] = field(default_factory=list)
-    context_toggles: List[ContextToggle] = field(default_factory=list)
-    self_writes: List[AttributeWrite] = field(default_factory=list)
-    toggles: List[Toggle] = field(default_factory=list)
-    forward_methods: List[str] = field(default_factory=list)
-    indirect_writes: List[IndirectWrite] = field(default_factory=list)
-
-    def write_kind(self, write: "AttributeWrite", toggled: Optional[Set[int]] = None) -> str:
-        """The one kind each write is reported as (rules claim kinds, see ``Rule.claims``):
-        "broadcast" (through ``modules()``/``children()``/``apply``), "toggle" (one half of a
-        set-then-restore), "attribute" (``m.x = v``), or "setattr" (``setattr``, ``__dict__``,
-        ``vars()``)."""
-        if write.owner.broadcast:
-            return "broadcast"
-        if id(write) in (toggled if toggled is not None else self.toggle_writes()):
-            return "toggle"
-        return "attribute" if write.form == "attribute" else "setattr"
-
-    def writes_of(self, kinds: "Set[str] | frozenset") -> List["AttributeWrite"]:
-        """The writes whose kind is among ``kinds``, in the order they were found."""
-        toggled = self.toggle_writes()
-        return [write for write in self.writes if self.write_kind(write, toggled) in kinds]
-
-    def indirect_writes_of(self, kinds: "Set[str] | frozenset") -> List["IndirectWrite"]:
-        """The writes made through called code whose kind (as ``write_kind``) is among ``kinds``."""
-        return [write for write in self.indirect_writes if self.write_kind(write, set()) in kinds]  # type: ignore[arg-type]
-
-    def toggle_writes(self) -> Set[int]:
-        """Ids of the writes that belong to a set-then-restore toggle (reported once, as a toggle)."""
-        ids: Set[int] = set()
-        for toggle in self.toggles:
-            ids.add(id(toggle.first))
-            ids.add(id(toggle.restore))
-        return ids
-
-
-def _link_for(expression: str, typ: Optional[SubType], reason: str = "", maybe_module: bool = True) -> ChainLink:
-    if typ is None:
-        return ChainLink(expression, None, False, reason, maybe_module)
-    if isinstance(typ, ContainerType):
-        return ChainLink(expression, typ.label, True)
-    if typ.resolved:
-        return ChainLink(expression, typ.label, True)
-    why = reason or typ.reason or "class not resolved"
-    return ChainLink(expression, typ.label, False, why)
-
-
-def _elem_type(typ: Optional[SubType]) -> Tuple[Optional[SubType], str]:
-    if isinstance(typ, ContainerType):
-        if typ.elem is None:
-            return None, f"element class of the {typ.kind} is not known"
-        return typ.elem, ""
-    return None, "not a known module container"
+from .analysis_data import (
+    MODULE_ITERATORS,
+    PASS_THROUGH_ITERABLES,
+    AttributeWrite,
+    ClassAnalysis,
+    ContextToggle,
+    Effect,
+    IndirectWrite,
+    IterValue,
+    ReadAccess,
+    SelfValue,
+    SubmoduleCall,
+    SubValue,
+    TupleValue,
+    Value,
+    elem_type,
+    link_for,
+)
+from .reach import (
+    decorator_names,
+    forward_methods_of,
+    forward_reachable,
+    inherited_roots,
+    property_functions,
+    returned_self_attributes,
+    self_calls,
+)
+from .toggles import find_toggles, is_context_manager, toggled_attributes
 
 
 class _Walker:
@@ -252,8 +82,8 @@ class _Walker:
                 is_slice = any(isinstance(el.slice, cst.Slice) for el in node.slice)
                 if is_slice:
                     return replace(base, links=base.links + (ChainLink("[:]", base.links[-1].class_name, base.links[-1].resolved),))
-                typ, reason = _elem_type(base.type)
-                return SubValue(base.links + (_link_for("[*]", typ, reason),), typ, base.broadcast)
+                typ, reason = elem_type(base.type)
+                return SubValue(base.links + (link_for("[*]", typ, reason),), typ, base.broadcast)
             return None
         if isinstance(node, cst.Call):
             return self._call_value(node, env)
@@ -277,7 +107,7 @@ class _Walker:
             found = self.submodules.get(attr)
             if found is None:
                 return self._property_value(attr)
-            return SubValue((_link_for(f"self.{attr}", found.type),), found.type)
+            return SubValue((link_for(f"self.{attr}", found.type),), found.type)
         if isinstance(base, SubValue):
             if base.type is None:
                 last = base.links[-1]
@@ -285,7 +115,7 @@ class _Walker:
                 link = ChainLink(f".{attr}", None, False, reason, last.maybe_module)
                 return SubValue(base.links + (link,), None, base.broadcast)
             typ, reason, maybe_module = self.index.attribute_type(base.type, attr)
-            link = _link_for(f".{attr}", typ, reason, maybe_module)
+            link = link_for(f".{attr}", typ, reason, maybe_module)
             return SubValue(base.links + (link,), typ, base.broadcast, typ is not None)
         return None
 
@@ -307,8 +137,8 @@ class _Walker:
                 prefix = "self" if isinstance(base, SelfValue) else _chain_text(base)
                 return self._module_iterator(base, method, f"{prefix}.{method}()")
             if isinstance(base, SubValue) and method in ("values", "items") and isinstance(base.type, ContainerType):
-                typ, reason = _elem_type(base.type)
-                elem = SubValue(base.links + (_link_for("[*]", typ, reason),), typ, base.broadcast)
+                typ, reason = elem_type(base.type)
+                elem = SubValue(base.links + (link_for("[*]", typ, reason),), typ, base.broadcast)
                 return IterValue(TupleValue((None, elem)) if method == "items" else elem)
             if isinstance(base, (SelfValue, SubValue)) and method == "get_submodule" and args:
                 target = string_literal(args[0].value) or "?"
@@ -355,14 +185,14 @@ class _Walker:
                 if typ is not None and not typ.certain:
                     typ = None
         if typ is None:
-            returned = _returned_self_attributes(func)
+            returned = returned_self_attributes(func)
             subs = self.index.submodules(owner)
             types = {id(subs[name].type): subs[name].type for name in returned if name in subs}
             if len(returned) == 1 and len(types) == 1:
                 typ = next(iter(types.values()))
         if typ is None:
             return None
-        return SubValue((_link_for(f"self.{method}()", typ),), typ)
+        return SubValue((link_for(f"self.{method}()", typ),), typ)
 
     def _submodule_getter(self, base: SubValue, method: str) -> Optional[Value]:
         """``base_layer.out_proj.get_base_layer()``: a getter called on a submodule. With the
@@ -386,7 +216,7 @@ class _Walker:
         if attr in self.properties:
             return self.properties[attr]
         value: Optional[Value] = None
-        found = _property_functions(self.index, self.cls, attr)
+        found = property_functions(self.index, self.cls, attr)
         if found is not None and found[1] is not None:
             value = self._method_result(attr, found)
             if isinstance(value, SubValue):
@@ -418,10 +248,10 @@ class _Walker:
             last = ChainLink("[*]", None, False, "one of several modules listed")
             return SubValue((last,), None, any(item.broadcast for item in known))
         if isinstance(value, SubValue):
-            typ, reason = _elem_type(value.type)
+            typ, reason = elem_type(value.type)
             if value.type is not None and not isinstance(value.type, ContainerType):
                 return None  # iterating a plain module (not a container): unknown
-            return SubValue(value.links + (_link_for("[*]", typ, reason),), typ, value.broadcast)
+            return SubValue(value.links + (link_for("[*]", typ, reason),), typ, value.broadcast)
         return None
 
     def bind(self, target: cst.BaseExpression, value: Optional[Value], env: Dict[str, Value]) -> None:
@@ -606,7 +436,7 @@ class _Walker:
         attr = target.attr.value
         if attr in self.submodules:
             return
-        found = _property_functions(self.index, self.cls, attr)
+        found = property_functions(self.index, self.cls, attr)
         if found is None or found[2] is None or found[0].module is not self.cls.module:
             return  # setters of classes in other files are not followed (the pre-filter cannot see them)
         via = f"{found[0].name}.{attr}"
@@ -626,7 +456,7 @@ class _Walker:
             return
         callee = base.type.cls
         found = self.index.find_method(callee, name)
-        if found is None or name in _forward_methods(self.index, callee):
+        if found is None or name in forward_methods_of(self.index, callee):
             return  # not a method, or one that the block's own forward runs (reported there)
         via = f"{found[0].name}.{name}"
         for effect in method_effects(self.index, callee, name):
@@ -766,10 +596,10 @@ class _Walker:
                 func = symbol.func
                 if func is not None:
                     self.index.record_dependency(self.cls.module, symbol.module)
-        if func is None or not _is_context_manager(func):
+        if func is None or not is_context_manager(func):
             return
         given = any(isinstance(self.eval(arg.value, env), (SubValue, SelfValue)) for arg in call.args)
-        attrs = _toggled_attributes(func)
+        attrs = toggled_attributes(func)
         if attrs and given:
             self.analysis.context_toggles.append(ContextToggle(item, stmt, spelled, attrs, self.method))
 
@@ -910,236 +740,11 @@ def _merge_into(env: Dict[str, Value], other: Dict[str, Value]) -> None:
             env[name] = value
 
 
-def _is_context_manager(func: cst.FunctionDef) -> bool:
-    for decorator in func.decorators:
-        name = dotted_name(decorator.decorator) or ""
-        if name.rsplit(".", 1)[-1] == "contextmanager":
-            return True
-    return False
-
-
-def _toggled_attributes(func: cst.FunctionDef) -> Tuple[str, ...]:
-    """Attributes a generator context manager assigns on something other than a plain local name,
-    both before and after its ``yield``."""
-    counts: Dict[str, int] = {}
-    params = {p.name.value for p in all_params(func)}
-    stack: List[cst.CSTNode] = [func.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                t = target.target
-                if isinstance(t, cst.Attribute):
-                    root = t.value
-                    while isinstance(root, (cst.Attribute, cst.Subscript)):
-                        root = root.value
-                    if isinstance(root, cst.Name) and root.value in params:
-                        counts[t.attr.value] = counts.get(t.attr.value, 0) + 1
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(child_nodes(node))
-    return tuple(sorted(name for name, count in counts.items() if count >= 2))
-
-
-def _find_try_with_final(function: cst.FunctionDef, statement: cst.CSTNode) -> Optional[cst.Try]:
-    stack: List[cst.CSTNode] = [function.body]
-    found = None
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Try) and node.finalbody is not None and _contains(node.finalbody, statement):
-            found = node  # keep looking for an inner one
-        stack.extend(child_nodes(node))
-    return found
-
-
-def _contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is target:
-            return True
-        stack.extend(child_nodes(node))
-    return False
-
-
-def _same_block_after(first_trail: Trail, later_trail: Trail) -> bool:
-    depth = len(first_trail)
-    if len(later_trail) < depth or tuple(later_trail[: depth - 1]) != tuple(first_trail[: depth - 1]):
-        return False
-    return later_trail[depth - 1][0] == first_trail[-1][0] and later_trail[depth - 1][1] > first_trail[-1][1]
-
-
-def _position_at(trail: Trail, depth: int) -> int:
-    return trail[depth - 1][1]
-
-
-def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
-    """Set-then-restore of one attribute around a call of the block that owns it."""
-    toggles: List[Toggle] = []
-    used: Set[int] = set()
-    writes = [w for w in analysis.writes if w.kind in ("assign", "annassign") and w.attr is not None and not w.owner.broadcast]
-    for first in writes:
-        if id(first) in used:
-            continue
-        for restore in writes:
-            if restore is first or id(restore) in used or restore.function is not first.function:
-                continue
-            if restore.attr != first.attr or restore.owner.links != first.owner.links:
-                continue
-            calls = [
-                c for c in analysis.calls
-                if c.function is first.function and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
-                and _same_block_after(first.trail, c.trail)
-            ]
-            depth = len(first.trail)
-            match: Optional[Toggle] = None
-            try_stmt = _find_try_with_final(first.function, restore.statement)
-            if try_stmt is not None:
-                inside = [
-                    c for c in analysis.calls
-                    if c.function is first.function and _contains(try_stmt.body, c.call)
-                    and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
-                ]
-                if _contains(try_stmt.body, first.statement):
-                    inside = [c for c in inside if _same_block_after(first.trail, c.trail)]
-                elif not _same_block_after(first.trail, restore.trail):
-                    inside = []  # the first write is not before the try in the same block
-                if inside:
-                    match = Toggle(first, restore, inside[0], try_stmt)
-            elif _same_block_after(first.trail, restore.trail):
-                restore_pos = _position_at(restore.trail, depth)
-                between = [c for c in calls if _position_at(c.trail, depth) < restore_pos]
-                if between:
-                    match = Toggle(first, restore, between[0], None)
-            if match is not None:
-                toggles.append(match)
-                used.add(id(first))
-                used.add(id(restore))
-                break
-    return toggles
-
-
-def forward_reachable(cls: ClassSummary, roots: Optional[Sequence[str]] = None) -> List[str]:
-    """The forward entry points (``forward``, ``forward_*``) and the methods of the class they
-    reach through ``self.m(...)``, in BFS order."""
-    from .cst_util import self_method_calls
-
-    order: List[str] = []
-    roots = forward_entry_points(cls.methods) if roots is None else roots
-    queue = [name for name in roots if name in cls.methods]
-    dispatch = _method_dispatch(cls)
-    while queue:
-        name = queue.pop(0)
-        if name in order:
-            continue
-        order.append(name)
-        func = cls.methods[name]
-        for call in self_method_calls(func.body, first_param_name(func)):
-            callee = call.func.attr.value  # type: ignore[attr-defined]  # self_method_calls yields `self.m(...)`
-            for target in dispatch.get(callee, [callee]):
-                if target in cls.methods and target not in order and target != "__init__":
-                    queue.append(target)
-    return order
-
-
-def _method_dispatch(cls: ClassSummary) -> Dict[str, List[str]]:
-    """``self._forward_method = self.forward_cuda`` anywhere in the class: calling
-    ``self._forward_method(...)`` runs ``forward_cuda`` (the dispatch of sglang's and vLLM's ops)."""
-    dispatch: Dict[str, List[str]] = {}
-    for func in cls.methods.values():
-        self_name = first_param_name(func)
-        for node in _all_statements(func.body):
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
-                value = node.value
-                if isinstance(value.value, cst.Name) and value.value.value == self_name and value.attr.value in cls.methods:
-                    for target in node.targets:
-                        t = target.target
-                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
-                            dispatch.setdefault(t.attr.value, []).append(value.attr.value)
-    return dispatch
-
-
-def _all_statements(body) -> List[cst.CSTNode]:
-    """Every simple statement of a body, nested blocks included, without entering expressions."""
-    found: List[cst.CSTNode] = []
-    stack: List[cst.CSTNode] = list(iter_statements(body))
-    while stack:
-        stmt = stack.pop()
-        found.append(stmt)
-        if isinstance(stmt, cst.If) and isinstance(stmt.orelse, cst.If):
-            stack.append(stmt.orelse)  # elif
-        blocks = [getattr(stmt, "body", None), getattr(getattr(stmt, "orelse", None), "body", None),
-                  getattr(getattr(stmt, "finalbody", None), "body", None)]
-        blocks += [handler.body for handler in getattr(stmt, "handlers", ()) or ()]
-        for block in blocks:
-            if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-                stack.extend(iter_statements(block))
-    return found
-
-
-def _returned_self_attributes(func: cst.FunctionDef) -> Set[str]:
-    """The ``self.<name>`` a method returns, when every ``return`` of its own body returns one."""
-    self_name = first_param_name(func)
-    names: Set[str] = set()
-    stack: List[cst.CSTNode] = [func.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
-        if isinstance(node, cst.Return):
-            value = node.value
-            if (
-                isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name)
-                and value.value.value == self_name
-            ):
-                names.add(value.attr.value)
-            else:
-                return set()
-        stack.extend(child_nodes(node))
-    return names
-
-
 def _rebased(link: ChainLink) -> ChainLink:
     """A link of a chain that starts at a callee's ``self``, continued from the caller's chain."""
     if link.expression.startswith("self."):
         return replace(link, expression=link.expression[4:])
     return link
-
-
-def _decorator_names(func: cst.FunctionDef) -> List[str]:
-    return [dotted_name(d.decorator) or "" for d in func.decorators]
-
-
-def _property_functions(
-    index: ProjectIndex, cls: ClassSummary, name: str
-) -> Optional[Tuple[ClassSummary, Optional[cst.FunctionDef], Optional[cst.FunctionDef]]]:
-    """The class that defines ``name`` (the class or a project base) and its property getter and
-    setter, when ``name`` is a property there."""
-    found = index.find_method(cls, name)
-    if found is None or found[0].node is None:
-        return None
-    owner = found[0]
-    assert owner.node is not None  # checked above
-    getter = setter = None
-    for stmt in iter_statements(owner.node.body):
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-            decorators = _decorator_names(stmt)
-            if any(d.rsplit(".", 1)[-1] in ("property", "cached_property") for d in decorators):
-                getter = stmt
-            elif f"{name}.setter" in decorators:
-                setter = stmt
-    if getter is None and setter is None:
-        return None
-    return owner, getter, setter
-
-
-def _forward_methods(index: ProjectIndex, cls: ClassSummary) -> Tuple[str, ...]:
-    """The methods the class's own forward runs (without analysing it)."""
-    key = (cls, " forward")
-    found = index._method_effects.get(key)
-    if found is None:
-        found = index._method_effects[key] = tuple(forward_reachable(cls))
-    return found
 
 
 def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bool = False) -> Tuple[Effect, ...]:
@@ -1153,20 +758,20 @@ def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bo
     cache[key] = ()  # a method that reaches itself through other classes adds nothing more
     found: Optional[Tuple[Any, Any]]
     if setter:
-        functions = _property_functions(index, cls, name)
+        functions = property_functions(index, cls, name)
         found = (functions[0], functions[2]) if functions is not None and functions[2] is not None else None
     else:
         found = index.find_method(cls, name)
     if found is None or not index.is_module_class(found[0]):
         return ()
     owner, func = found
-    if any(d.rsplit(".", 1)[-1] in ("staticmethod", "classmethod", "property") for d in _decorator_names(func)):
+    if any(d.rsplit(".", 1)[-1] in ("staticmethod", "classmethod", "property") for d in decorator_names(func)):
         return ()
     analysis = ClassAnalysis(owner)
     walker = _Walker(index, owner, analysis)
     walker.method = name
     walker.walk_function(func, {}, first_param_name(func))
-    called = [c.func.attr.value for c in _self_calls(func)]  # type: ignore[attr-defined]  # self.<name>(...)
+    called = [c.func.attr.value for c in self_calls(func)]  # type: ignore[attr-defined]  # self.<name>(...)
     others = [m for m in forward_reachable(owner, roots=called) if m != name]
     for other in others:
         inner = owner.methods[other]
@@ -1182,44 +787,13 @@ def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bo
     return cache[key]
 
 
-def _self_calls(func: cst.FunctionDef) -> List[cst.Call]:
-    from .cst_util import self_method_calls
-
-    return list(self_method_calls(func.body, first_param_name(func)))
-
-
-def _inherited_roots(index: ProjectIndex, cls: ClassSummary) -> List[str]:
-    """For a class without a forward of its own: its methods that an inherited ``forward`` (of a
-    project base class) reaches through ``self.m(...)``, as Python resolves them on this class."""
-    found = index.find_method(cls, "forward")
-    if found is None or found[0] is cls:
-        return []
-    roots: List[str] = []
-    seen: Set[str] = set()
-    queue = ["forward"]
-    while queue:
-        name = queue.pop(0)
-        if name in seen or name == "__init__":
-            continue
-        seen.add(name)
-        resolved = index.find_method(cls, name)
-        if resolved is None:
-            continue
-        owner, func = resolved
-        if owner is cls:
-            roots.append(name)  # an override: walked here; what it reaches follows from it
-            continue
-        queue.extend(call.func.attr.value for call in _self_calls(func))  # type: ignore[attr-defined]  # self.<name>(...)
-    return roots
-
-
 def analyse_class(index: ProjectIndex, cls: ClassSummary) -> ClassAnalysis:
     analysis = ClassAnalysis(cls)
     if not index.is_module_class(cls):
         return analysis
     roots = None
     if not forward_entry_points(cls.methods):
-        roots = _inherited_roots(index, cls)
+        roots = inherited_roots(index, cls)
     methods = forward_reachable(cls, roots)
     analysis.forward_methods = methods
     walker = _Walker(index, cls, analysis)

@@ -15,7 +15,7 @@ from .findings import Finding
 
 if TYPE_CHECKING:
     from .context import FileContext
-    from .forward import ClassAnalysis, IndirectWrite
+    from .analysis_data import ClassAnalysis, IndirectWrite
     from .rule import Rule
 
 

@@ -43,7 +43,8 @@ def _modules_between(links, block_links) -> int:
 def reads_before_block_calls(ctx):
     """``(analysis, read, calls)`` for each forward-time read through a submodule, with the calls
     of a block on the read's chain that run after it in the same function (ZL005 and ZL007)."""
-    from zlint.fix.plan import _after, _is_prefix
+    from zlint.analysis_data import is_prefix
+    from zlint.trails import runs_after
 
     for analysis in ctx.analyses:
         skip = {id(w.owner_expr) for w in analysis.writes} | write_related_statements(analysis)
@@ -53,8 +54,8 @@ def reads_before_block_calls(ctx):
             calls = [
                 c for c in analysis.calls
                 if c.function is read.function
-                and _is_prefix(c.callee.links, read.value.links)
-                and (c.trail == read.trail or _after(read.trail, c.trail))
+                and is_prefix(c.callee.links, read.value.links)
+                and (c.trail == read.trail or runs_after(read.trail, c.trail))
             ]
             if calls:
                 yield analysis, read, calls

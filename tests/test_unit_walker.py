@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zlint.forward import ClassAnalysis, analyse_class
+from zlint.analysis_data import ClassAnalysis
+from zlint.forward import analyse_class
 from zlint.index import ProjectIndex
 from zlint.roots import ImportRoots
 

@@ -22,7 +22,8 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from ..cst_util import all_params, child_nodes, first_param_name, iter_statements, self_attribute
-from ..forward import AttributeWrite, ClassAnalysis, SubmoduleCall
+from ..analysis_data import AttributeWrite, ClassAnalysis, SubmoduleCall, is_prefix
+from ..trails import runs_after
 from ..index import ProjectIndex
 from ..modules import ClassSummary
 from ..types import ContainerType, ModuleType, SubType
@@ -47,20 +48,6 @@ class FixVerdict:
 
 class Unfixable(Exception):
     pass
-
-
-def _is_prefix(prefix, links) -> bool:
-    return len(prefix) <= len(links) and tuple(links[: len(prefix)]) == tuple(prefix)
-
-
-def _after(write_trail, call_trail) -> bool:
-    """The call runs after the write, in the same block as the write or a block nested in it."""
-    depth = len(write_trail)
-    if len(call_trail) < depth or tuple(call_trail[: depth - 1]) != tuple(write_trail[: depth - 1]):
-        return False
-    block, position = write_trail[-1]
-    call_block, call_position = call_trail[depth - 1]
-    return block == call_block and call_position > position
 
 
 def _find_block(node: cst.CSTNode, block_id: int):
@@ -254,7 +241,7 @@ def _only_statement(body, statement) -> bool:
 
 def _enclosing_module_loop(write: AttributeWrite):
     """The ``for m in self.modules():`` loop around a broadcast write, and its trail."""
-    from ..forward import MODULE_ITERATORS
+    from ..analysis_data import MODULE_ITERATORS
 
     for depth in range(len(write.trail), 0, -1):
         block_id, position = write.trail[depth - 1]
@@ -930,12 +917,12 @@ class Planner:
         some other way than the block's own call would run it without the value."""
         owner_links = _plain_links(links)
         for other in analysis.calls:
-            if other.function is not write.function or not _after(anchor_trail, other.trail):
+            if other.function is not write.function or not runs_after(anchor_trail, other.trail):
                 continue
             if is_invocation_of(other.call, block_code):
                 continue
             other_links = _plain_links(_call_links(other))
-            if not other_links or not _is_prefix(other_links, owner_links):
+            if not other_links or not is_prefix(other_links, owner_links):
                 continue
             if _distinct_elements(_callee_code(other.call), block_code):
                 continue
@@ -951,7 +938,7 @@ class Planner:
         for other in analysis.writes:
             if other is write or other.attr != write.attr or other.function is not write.function:
                 continue
-            if not _after(other.trail, target.trail):
+            if not runs_after(other.trail, target.trail):
                 continue
             other_code, _ = self._owner_code(other)
             if _shape(other_code) != _shape(owner_code):
@@ -1029,7 +1016,7 @@ class Planner:
     def _chains_to(self, parent: ClassSummary, target: ClassSummary, limit: int = 8):
         """Every resolved submodule path from ``parent`` to instances of ``target`` (or of a
         subclass of it, which ``isinstance`` matches too), as chain links."""
-        from ..forward import _link_for
+        from ..analysis_data import link_for
 
         found = []
 
@@ -1038,12 +1025,12 @@ class Planner:
                 return
             for name, sub in sorted(self.index.submodules(cls).items()):
                 expr = f"self.{name}" if not links else f".{name}"
-                step = links + (_link_for(expr, sub.type),)
+                step = links + (link_for(expr, sub.type),)
                 typ = sub.type
                 if isinstance(typ, ContainerType):
                     if typ.elem is None:
                         continue
-                    step = step + (_link_for("[*]", typ.elem),)
+                    step = step + (link_for("[*]", typ.elem),)
                     typ = typ.elem
                 if not isinstance(typ, ModuleType) or typ.cls is None or typ.cls in seen:
                     continue
@@ -1063,8 +1050,8 @@ class Planner:
             call for call in analysis.calls
             if call.function is function
             and len(links_of(call)) > 0
-            and _is_prefix(links_of(call), owner_links)
-            and _after(trail, call.trail)
+            and is_prefix(links_of(call), owner_links)
+            and runs_after(trail, call.trail)
         ]
         if not candidates:
             raise Unfixable("no fix: the block is not called after the write in the same block of code")
@@ -1133,7 +1120,7 @@ class Planner:
         if method == "forward":
             return
         analysis: ClassAnalysis = self.index.analysis(cls)
-        callers = self._self_calls(cls, method, analysis.forward_methods)
+        callers = self.self_calls(cls, method, analysis.forward_methods)
         if not callers:
             raise Unfixable(f"no fix: cannot find how forward reaches `{cls.name}.{method}`")
         for caller_name, call in callers:
@@ -1142,7 +1129,7 @@ class Planner:
             if param not in [k for k, _ in kwargs] and not _passes_keyword(call, param):
                 kwargs.append((param, cst.Name(param)))
 
-    def _self_calls(self, cls: ClassSummary, method: str, methods: List[str]) -> List[Tuple[str, cst.Call]]:
+    def self_calls(self, cls: ClassSummary, method: str, methods: List[str]) -> List[Tuple[str, cst.Call]]:
         found = []
         for name in methods:
             func = cls.methods[name]
@@ -1181,10 +1168,10 @@ class Planner:
         value."""
         calls = [
             c for c in analysis.calls
-            if c.function is write.function and _after(anchor_trail, c.trail) and is_invocation_of(c.call, block_code)
+            if c.function is write.function and runs_after(anchor_trail, c.trail) and is_invocation_of(c.call, block_code)
         ]
         if len(calls) > 1 and any(
-            w is not write and w.attr == write.attr and w.function is write.function and _after(anchor_trail, w.trail)
+            w is not write and w.attr == write.attr and w.function is write.function and runs_after(anchor_trail, w.trail)
             for w in analysis.writes
         ):
             raise Unfixable("no fix: the block is called more than once after the write and the attribute is set again")
@@ -1204,11 +1191,11 @@ class Planner:
                            f"the fix assumes it is not called where it should see the value the write set")
         # Other calls of the same block that the write does not precede.
         def preceded(c: SubmoduleCall) -> bool:
-            if c.function is write.function and _after(anchor_trail, c.trail):
+            if c.function is write.function and runs_after(anchor_trail, c.trail):
                 return True
             return any(
                 w.attr == write.attr and w.owner.type == write.owner.type and w.function is c.function
-                and _is_prefix(_call_links(c), w.owner.links) and _after(w.trail, c.trail)
+                and is_prefix(_call_links(c), w.owner.links) and runs_after(w.trail, c.trail)
                 for w in analysis.writes
             )
 
@@ -1216,7 +1203,7 @@ class Planner:
 
         def may_run_block(c: SubmoduleCall) -> bool:
             other_links = _plain_links(_call_links(c))
-            return bool(other_links) and _is_prefix(other_links, owner_links)
+            return bool(other_links) and is_prefix(other_links, owner_links)
 
         others = [c for c in analysis.calls if c is not call and may_run_block(c) and not preceded(c)]
         later = [c for c in others if c.function is write.function and _runs_later(write.function, anchor_trail, c.trail)]
