@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import FORWARD_METHOD, WRITE_TEXT, Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -51,6 +51,8 @@ class BroadcastMutationInForward(Rule):
 
     code = "ZL003"
     name = "broadcast-mutation-in-forward"
+    # A write on each module of a loop or an apply() over submodules of self.
+    needs = Needs(text=((FORWARD_METHOD,), WRITE_TEXT), writes=True)
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
