@@ -20,8 +20,6 @@ import ast
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from .modules import forward_entry_points, top_level_classes
-
 _PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr", "chain"}
 _ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
 _DEEP_READ = 4  # the default threshold of ``reads_deep``
@@ -133,6 +131,8 @@ def candidate_classes(tree: ast.Module, facts_wanted: ClassFacts) -> Optional[Se
     ``facts_wanted``; None when every class may (a rule declares nothing)."""
     if facts_wanted.every_class:
         return None
+    from .modules import forward_entry_points, top_level_classes  # loads LibCST: not for TextFilter
+
     found: Set[str] = set()
     wants_writes = facts_wanted.writes
     read_depth = facts_wanted.read_depth
@@ -512,6 +512,8 @@ def _walk(root) -> List[ast.AST]:
 def _reachable(facts: "_LazyFacts") -> List[str]:
     """``forward`` and the methods it reaches through ``self.m(...)`` or ``self.m`` references
     (``self.apply(self.m)``), never ``__init__``: the analysis's reachability, or more."""
+    from .modules import forward_entry_points
+
     order: List[str] = []
     queue = list(reversed(forward_entry_points(facts.methods)))
     while queue:

@@ -102,15 +102,14 @@ class FileChecker:
 
     def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True,
                  roots=None, stamps: bool = False, on_step: Optional[Callable[[str], None]] = None):
-        from .index import ProjectIndex
-
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
         self.config = config
         self.rule_classes = rule_classes
         self.codes = codes
         self.per_file = PerFileIgnores(config, rule_classes)
-        self.index = ProjectIndex(roots if roots is not None else import_roots(config), whole_modules=keep_plans)
+        self.roots = roots if roots is not None else import_roots(config)
+        self._index = None  # made on first use: a worker whose files no rule needs never loads LibCST
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
         self.stamps = stamps  # record what was read, for the cache
@@ -128,6 +127,22 @@ class FileChecker:
             self.on_step(name)
         if self.clock is not None:
             self.clock.step(name)
+
+    @property
+    def index(self):
+        if self._index is None:
+            from .index import ProjectIndex
+
+            if self.clock is not None:
+                from .stages import instrument
+
+                instrument(self.clock)
+            self._index = ProjectIndex(self.roots, whole_modules=self.keep_plans)
+        return self._index
+
+    @index.setter
+    def index(self, value) -> None:
+        self._index = value
 
     def _filters(self, rule_codes: Set[str]):
         """The byte and class pre-filters for the rules of ``rule_codes`` (see lint/prefilter.py)."""
@@ -153,7 +168,7 @@ class FileChecker:
         text_filter, _ = self._filters(rule_codes)
         # ZL000 on a file no rule needs: only when asked for, or when it is the only rule.
         every_syntax = PARSE_ERROR_CODE in active and (self.check_syntax or not rule_codes)
-        parsed = self.index.cached(path) if data is None else None
+        parsed = self._index.cached(path) if data is None and self._index is not None else None
         if parsed is not None and parsed.tree is None and parsed.failure is None:
             parsed = None  # checked already under another name (a link): its tree was freed
         if parsed is None:

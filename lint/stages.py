@@ -84,12 +84,19 @@ def clock() -> Optional[StageClock]:
     global _CLOCK
     if _CLOCK is None and enabled():
         _CLOCK = StageClock()
-        _instrument(_CLOCK)
     return _CLOCK
 
 
-def _instrument(clock_: StageClock) -> None:
-    """Charge name resolution and LibCST parses to themselves, wherever they are called from."""
+_INSTRUMENTED = False
+
+
+def instrument(clock_: StageClock) -> None:
+    """Charge name resolution and LibCST parses to themselves, wherever they are called from.
+    Called when a process makes its project index (which loads these modules anyway)."""
+    global _INSTRUMENTED
+    if _INSTRUMENTED:
+        return
+    _INSTRUMENTED = True
     from . import index, modules, parsing
 
     index.ProjectIndex.find_module = clock_.timed("resolution", index.ProjectIndex.find_module)
