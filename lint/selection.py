@@ -21,6 +21,12 @@ Reports a file that zlint cannot read, decode or parse: a syntax error, an unkno
 encoding, a file that is not Python although it is named `.py`, or one that cannot be opened.
 The finding points at the line and column where parsing stopped.
 
+It covers the files zlint reads. A file whose raw bytes show that no selected rule can find
+anything in it (for zlint's own rules: no `forward` or `forward_*` method) is never decoded or
+parsed, so its syntax is not checked. To check every file, pass `--check-syntax` or set
+`check-syntax = true` in `[tool.zlint]`; selecting `ZL000` alone does the same. A file zlint
+cannot read at all, or whose declared encoding it does not know, is always reported.
+
 ## Why is this bad?
 No other rule can look into such a file, so whatever it holds goes unchecked. The run goes on
 with the other files, and the exit code says that something was found.
