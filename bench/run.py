@@ -186,7 +186,7 @@ def main() -> int:
     subprocess.run(zlint_sarif_command("--cache-dir", str(cache)), cwd=tree, capture_output=True)
     run("zlint check warm --output-format sarif", zlint_sarif_command("--cache-dir", str(cache)))
     run(f"ast.parse every file ({procs} processes)", [sys.executable, "-c", _FLOOR, "ast", ".", "all", procs])
-    run(f"ast.parse of the files the pre-filter keeps ({procs} proc.)",
+    run(f"ast.parse, files the pre-filter keeps ({procs} proc.)",
         [sys.executable, "-c", _FLOOR, "ast", ".", "kept", procs])
     if not args.skip_floors:
         # Minutes per run: measured once.
@@ -217,11 +217,11 @@ def main() -> int:
         print(f"| {label:<50} | {wall:>8.2f} | {cpu:>7.2f} | {ratio_f:>9} | {ratio_all:>11} | {peak:>13.0f} |")
     print("\nWhere a cold run's time goes (one run, ZLINT_PROFILE_STAGES; per-file stages are summed over the"
           " worker processes, so they add up to about the CPU time, not the wall time):\n")
-    print(f"| {'stage':<44} | {'seconds':>8} |")
-    print(f"|{'-' * 46}|{'-' * 10}|")
+    print(f"| {'stage':<56} | {'seconds':>8} |")
+    print(f"|{'-' * 58}|{'-' * 10}|")
     for where, key in (("per file", "per_file_stages_summed_over_processes"), ("main process", "main_process")):
         for stage, seconds in sorted(stages.get(key, {}).items(), key=lambda item: -item[1]):
-            print(f"| {where + ': ' + stage:<44} | {seconds:>8.2f} |")
+            print(f"| {where + ': ' + stage:<56} | {seconds:>8.2f} |")
     for sarif, json_label in (("zlint check --no-cache --output-format sarif", "zlint check --no-cache (all workers)"),
                               ("zlint check warm --output-format sarif", "zlint check warm (cache, unchanged)")):
         print(f"SARIF vs JSON: {sarif}: {walls[sarif] / walls[json_label]:.2f}x of `{json_label}`")

@@ -78,3 +78,31 @@ def test_checking_files_no_rule_needs_does_not_load_libcst(tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["False", "1 True"]
+
+
+def test_a_checker_that_starts_its_index_afresh_finds_the_same(monkeypatch):
+    """Memory: past ``_INDEX_MODULES`` loaded modules a checker drops its project index; the
+    modules that imports lead to are read again, and every finding stays the same."""
+    from zlint import runner
+    from zlint.config import Config
+    from zlint.rules import ALL_RULES
+
+    root = REPO / "tests" / "data" / "zimage_tree"
+    codes = {rule.code for rule in ALL_RULES} | {"ZL000"}
+    files = sorted(root.rglob("*.py"))
+
+    def findings():
+        checker = runner.FileChecker(Config(project_root=root), ALL_RULES, set(codes))
+        made = []  # each index the checker used (held, so that none is mistaken for another)
+        found = []
+        for path in files + files:  # twice: the second round finds the index full
+            found.extend((f.path, f.start.line, f.code, f.message) for f in checker.check(path).findings)
+            if checker._index is not None and not any(checker._index is index for index in made):
+                made.append(checker._index)
+        return found, len(made)
+
+    kept, indexes = findings()
+    monkeypatch.setattr(runner, "_INDEX_MODULES", 0)
+    fresh, fresh_indexes = findings()
+    assert fresh == kept and kept
+    assert indexes == 1 and fresh_indexes > 1
