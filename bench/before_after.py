@@ -47,8 +47,11 @@ def export_revision(revision: str, target: Path) -> Path:
 
 
 def ruff_command() -> list:
-    found = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    if not Path(found).exists():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import find_ruff  # bench/run.py: beside this interpreter, on PATH, or the ruff package
+
+    found = find_ruff()
+    if not found:
         sys.exit("bench/before_after.py: Ruff is not installed (pip install ruff)")
     return [found]
 

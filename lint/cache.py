@@ -101,6 +101,7 @@ def cache_key(config, codes: Set[str]) -> str:
         "template": config.parameter_template,
         "root": str(config.project_root),
         "target": list(getattr(config, "target_version", None) or ()),
+        "check_syntax": bool(getattr(config, "check_syntax", False)),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:20]
 

@@ -95,12 +95,17 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude, f
 @click.option("--show-files", is_flag=True, help="Print the files that would be checked, and exit.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list each fix applied.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when anything was fixed.")
+@click.option("--check-syntax", is_flag=True,
+              help="Parse every file for ZL000 (syntax errors), not only those a selected rule needs parsed "
+                   "(the setting check-syntax).")
 def check(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version, output_format,
           output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, file_timeout, fix, runtime_report, statistics,
           show_suppressed, write_baseline, baseline, stdin_filename, show_settings, show_files, show_fixes,
-          exit_non_zero_on_fix) -> None:
+          exit_non_zero_on_fix, check_syntax) -> None:
     """Check PATHS (default: the current directory) and report findings. PATHS `-` reads one file
     from standard input."""
+    if check_syntax:  # as `--config "check-syntax = true"`: it overrides the files' setting
+        config_file = tuple(config_file) + ("check-syntax = true",)
     reads_stdin = any(str(p) == "-" for p in paths)
     if reads_stdin and len(paths) > 1:
         _fail("`-` (standard input) cannot be combined with other paths")

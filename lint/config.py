@@ -47,6 +47,7 @@ class Config:
     cache_dir_setting: Optional[Path] = None
     force_exclude: bool = False  # apply the excludes to paths given explicitly, too
     target_version: Optional[Tuple[int, int]] = None  # None: the running interpreter's syntax
+    check_syntax: bool = False  # ZL000 on every file, not only on those a rule needs parsed
 
     @property
     def cache_dir(self) -> Path:
@@ -86,6 +87,7 @@ def _parse_template(value, where: Path) -> str:
 _TOP_LEVEL_KEYS = {
     "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores",
     "respect-gitignore", "src", "fix", "cache-dir", "force-exclude", "target-version",
+    "check-syntax",
 }
 _FIX_KEYS = {"parameter-template"}
 
@@ -172,6 +174,8 @@ def apply_table(config: Config, table: dict, path, root: Path) -> Config:
         changes["force_exclude"] = _parse_bool("force-exclude", table["force-exclude"], path)
     if "target-version" in table:
         changes["target_version"] = parse_target_version(table["target-version"], str(path))
+    if "check-syntax" in table:
+        changes["check_syntax"] = _parse_bool("check-syntax", table["check-syntax"], path)
     return replace(config, **changes)  # type: ignore[arg-type]
 
 

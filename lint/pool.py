@@ -18,10 +18,15 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 _QUEUED = 2  # items sent ahead to each worker, so that it never waits for the next one
 _STEP_BYTES = 64
+
+
+# Profiling (ZLINT_PROFILE_STAGES): seconds from the pool's start until every worker had said it
+# was ready, and until the first result came back, in the last run.
+LAST_START_UP: Dict[str, float] = {}
 
 
 class WorkerStartupError(Exception):
@@ -115,6 +120,8 @@ def run_pool(
     pending: Deque[Tuple[int, Any]] = deque(enumerate(items))
     workers: List[_Worker] = []
     done = 0
+    started = time.perf_counter()
+    LAST_START_UP.clear()
 
     def start() -> _Worker:
         ours, theirs = context.Pipe(duplex=True)
@@ -169,6 +176,8 @@ def run_pool(
             kind = message[0]
             if kind == "ready":
                 worker.ready = True
+                if all(w.ready for w in workers):
+                    LAST_START_UP.setdefault("worker start-up (until all ready)", time.perf_counter() - started)
             elif kind == "failed":
                 raise WorkerStartupError(message[1])
             elif kind == "done":
@@ -177,6 +186,7 @@ def run_pool(
                     worker.queue.popleft()
                     worker.since = time.monotonic()
                     results[number] = result
+                    LAST_START_UP.setdefault("worker start-up (until the first result)", time.perf_counter() - started)
                     done += 1
                     progress(done)
 

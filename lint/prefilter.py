@@ -1,6 +1,12 @@
-"""A cheap, conservative test of whether a file can hold a finding, on Python's ``ast``.
+"""Cheap, conservative tests of whether a file can hold a finding: on its raw bytes, then on
+Python's ``ast``.
 
-Every rule reports something that happens in a class's ``forward`` (or a method it reaches) to
+What the tests look for is derived from the selected rules: each declares its ``needs`` (see
+``Needs`` in lint/rule.py), and a file or class is kept when one selected rule may need it. A
+rule that declares nothing keeps every file and every class. ``TextFilter`` runs on the bytes
+before anything is decoded or parsed; most files of a model library stop there.
+
+Every rule of zlint's own set reports something that happens in a class's ``forward`` (or a method it reaches) to
 a value derived from ``self``: a write through it, a deep read of it, a context manager given
 it. The test follows the same reachability as the analysis and tracks, per local name, whether
 it may hold a value derived from ``self`` and an upper bound on how many chain links it stands
@@ -11,41 +17,132 @@ one that is not), which a property test checks. Files it drops are never parsed 
 from __future__ import annotations
 
 import ast
-from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Set, Tuple
+from dataclasses import dataclass
+from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .evidence import module_getter_name, submodule_method_may_write
-from .modules import forward_entry_points, top_level_classes
 
 _PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr", "chain"}
 _ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
-# A ZL005 read passes the block (one link or more), two modules, and the attribute read.
-_DEEP_READ = 4
-# A ZL007 read takes one attribute of an element of a block list: self.layers[*].idx.
-_BLOCK_ATTRIBUTE_READ = 3
-_WRITE_RULES = {"ZL001", "ZL002", "ZL003", "ZL004"}
+_DEEP_READ = 4  # the default threshold of ``reads_deep``
 
 Depth = Optional[int]  # None: not derived from self
 
-
-def quick_reject(data: bytes) -> bool:
-    """True when the raw bytes alone show that no rule can fire (no forward method at all)."""
-    return b"def forward" not in data
-
-
-def may_have_findings(tree: ast.Module, codes: Set[str]) -> bool:
-    return bool(candidate_classes(tree, codes))
+# The first two lines may carry a PEP 263 coding cookie; a file may start with a byte order mark.
+_COOKIE_LINES = 2
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_ASCII_AS_IS = {"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1"}  # names tokenize gives
 
 
-def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
-    """Names of the top-level classes that may hold a finding for ``codes``."""
+class TextFilter:
+    """The union of the selected rules' ``needs.text``: does a file's raw content hold what one
+    of them needs? Tested before the file is decoded or parsed."""
+
+    def __init__(self, alternatives: Optional[List[tuple]]):
+        self.alternatives = alternatives  # None: keep every file; []: no rule, keep none
+
+    @classmethod
+    def for_rules(cls, rule_classes: Sequence[type]) -> "TextFilter":
+        alternatives: List[tuple] = []
+        for rule in rule_classes:
+            if getattr(rule, "stage", "analysis") != "analysis":
+                continue  # a rule reported while files are read: no analysis to filter for
+            needs = getattr(rule, "needs", None)
+            if needs is None:
+                return cls(None)
+            alternatives.append(tuple(needs.text))
+        return cls(alternatives)
+
+    def keeps(self, data: bytes) -> bool:
+        if self.alternatives is None:
+            return True
+        if self._matches(data):
+            return True
+        return self._other_encoding(data)
+
+    def _matches(self, data: bytes) -> bool:
+        seen: Dict[object, bool] = {}
+        for groups in self.alternatives or ():
+            for group in groups:
+                if not any(_found(pattern, data, seen) for pattern in group):
+                    break
+            else:
+                return True
+        return False
+
+    def _other_encoding(self, data: bytes) -> bool:
+        """A file declared in an encoding that spells ASCII differently is tested on its text."""
+        head = b"\n".join(data.split(b"\n", _COOKIE_LINES)[:_COOKIE_LINES])
+        if b"coding" not in head and not data.startswith(_WIDE_BOMS):
+            return False
+        import io
+        import tokenize
+
+        from .source import SourceError, decode
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            return True  # kept: reading it reports why it cannot be decoded
+        if encoding in _ASCII_AS_IS:
+            return False
+        try:
+            text, _ = decode(data)
+        except SourceError:
+            return True
+        return self._matches(text.encode("utf-8", "surrogatepass"))
+
+
+def _found(pattern, data: bytes, seen: Dict[object, bool]) -> bool:
+    hit = seen.get(pattern)
+    if hit is None:
+        hit = seen[pattern] = (pattern in data) if isinstance(pattern, bytes) else pattern.search(data) is not None
+    return hit
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """The union of the selected rules' facts (``Needs``): what makes a class a candidate.
+    ``every_class``: a selected rule declares nothing, so no class can be ruled out."""
+
+    every_class: bool = False
+    writes: bool = False
+    self_writes: bool = False
+    read_depth: Optional[int] = None
+
+    @classmethod
+    def for_rules(cls, rule_classes: Sequence[type]) -> "ClassFacts":
+        writes = self_writes = False
+        read_depth: Optional[int] = None
+        for rule in rule_classes:
+            if getattr(rule, "stage", "analysis") != "analysis":
+                continue  # a rule reported while files are read: no analysis to filter for
+            needs = getattr(rule, "needs", None)
+            if needs is None:
+                return cls(every_class=True)
+            writes |= needs.writes
+            self_writes |= needs.self_writes
+            if needs.read_depth is not None:
+                read_depth = needs.read_depth if read_depth is None else min(read_depth, needs.read_depth)
+        return cls(False, writes, self_writes, read_depth)
+
+
+def may_have_findings(tree: ast.Module, rule_classes: Sequence[type]) -> bool:
+    candidates = candidate_classes(tree, ClassFacts.for_rules(rule_classes))
+    return candidates is None or bool(candidates)
+
+
+def candidate_classes(tree: ast.Module, facts_wanted: ClassFacts) -> Optional[Set[str]]:
+    """Names of the top-level classes that may hold a finding for rules that need
+    ``facts_wanted``; None when every class may (a rule declares nothing)."""
+    if facts_wanted.every_class:
+        return None
+    from .modules import forward_entry_points, top_level_classes  # loads LibCST: not for TextFilter
+
     found: Set[str] = set()
-    wants_writes = bool(codes & _WRITE_RULES)
-    read_depth = _DEEP_READ if "ZL005" in codes else None
-    if "ZL007" in codes:
-        read_depth = _BLOCK_ATTRIBUTE_READ
-    wants_self = "ZL006" in codes
-    # A rule this test knows nothing of keeps every class with a forward: sound, only slower.
-    keep_all = bool(codes - _WRITE_RULES - {"ZL000", "ZL005", "ZL006", "ZL007"})
+    wants_writes = facts_wanted.writes
+    read_depth = facts_wanted.read_depth
+    wants_self = facts_wanted.self_writes
     classes = list(top_level_classes(tree.body))
     getters = setters = None
     for cls in classes:
@@ -56,9 +153,6 @@ def candidate_classes(tree: ast.Module, codes: Set[str]) -> Set[str]:
         inherited = not forward_entry_points(methods)
         if inherited and not (cls.bases and len(methods) > ("__init__" in methods)):
             continue  # no forward of its own, and nothing an inherited one could reach
-        if keep_all:
-            found.add(cls.name)
-            continue
         if getters is None:
             getters = _getters(classes)
             setters = _property_setters(classes)
@@ -454,6 +548,8 @@ def _walk(root) -> List[ast.AST]:
 def _reachable(facts: "_LazyFacts") -> List[str]:
     """``forward`` and the methods it reaches through ``self.m(...)`` or ``self.m`` references
     (``self.apply(self.m)``), never ``__init__``: the analysis's reachability, or more."""
+    from .modules import forward_entry_points
+
     order: List[str] = []
     queue = list(reversed(forward_entry_points(facts.methods)))
     while queue:

@@ -6,9 +6,10 @@ what a rule looks at is in ``zlint.context``."""
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Dict, FrozenSet, Iterable, List, Tuple
+from typing import TYPE_CHECKING, ClassVar, Dict, FrozenSet, Iterable, List, Optional, Pattern, Tuple, Union
 
 if TYPE_CHECKING:  # rules are listed and explained without loading LibCST
     from .context import FileContext
@@ -32,6 +33,37 @@ class Invalid:
     code: str
 
 
+# A method named ``forward`` (or ``forward_*``): ``def`` and the name may be apart by any
+# whitespace Python allows there, line continuations included. ``async def forward`` holds it too.
+FORWARD_METHOD = re.compile(rb"def[ \t\f\\\r\n]+forward")
+# Every way the analysis sees an attribute written: assignments (plain, augmented, annotated,
+# ``:=``), ``del``, ``setattr``/``__setattr__``, ``__dict__``/``vars(...)`` ``.update``, and a
+# context manager handed the object (``with cm(m):``).
+WRITE_TEXT = (b"=", b"del", b"setattr", b"update", b"with")
+
+TextPattern = Union[bytes, Pattern[bytes]]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a file must hold for a rule to find anything in it. The pre-filters (lint/prefilter.py)
+    take the union over the selected rules and skip the files, and then the classes, that no
+    selected rule needs; a rule that declares no ``needs`` gets every file and every class.
+
+    ``text``: groups of byte patterns; the raw bytes must match one pattern of every group (a
+    ``bytes`` value is a substring, a compiled pattern is searched). The others are facts about
+    what ``forward`` and the methods it reaches do (see lint/prefilter.py); a class is kept when
+    one of the declared facts may hold: ``writes`` an attribute written on (or a context manager
+    handed) a value derived from ``self`` other than ``self`` itself; ``self_writes`` an attribute
+    of ``self`` written; ``read_depth`` an attribute read at least that many links below
+    ``self``."""
+
+    text: Tuple[Tuple[TextPattern, ...], ...] = ((FORWARD_METHOD,),)
+    writes: bool = False
+    self_writes: bool = False
+    read_depth: Optional[int] = None
+
+
 class Rule:
     """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
 
@@ -50,6 +82,8 @@ class Rule:
     claims: ClassVar[FrozenSet[str]] = frozenset()
     valid: ClassVar[Tuple[Valid, ...]] = ()
     invalid: ClassVar[Tuple[Invalid, ...]] = ()
+    # What a file must hold for this rule to find something (see ``Needs``); None: every file.
+    needs: ClassVar[Optional[Needs]] = None
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         raise NotImplementedError

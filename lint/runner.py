@@ -1,10 +1,12 @@
 """Running the selected rules over the discovered files and collecting findings.
 
-Each file goes through: read -> ``ast`` parse -> pre-filter -> (only if it may hold a finding)
-LibCST parse, forward analysis and rules. Files are spread over worker processes, each with
-its own lazy project index; results come back per file and are merged in sorted order. A cache
-keyed by file content and by the content of every file the resolution looked into lets an
-unchanged tree be checked without parsing anything.
+Each file goes through: read -> byte pre-filter -> (only if one selected rule may need it)
+decode, ``ast`` parse -> ``ast`` pre-filter -> (only if it may hold a finding) LibCST parse,
+forward analysis and rules. ZL000 reports the files that are parsed for a rule (and, with
+``check-syntax`` or when ZL000 is the only rule selected, every file). Files are spread over
+worker processes, each with its own lazy project index; results come back per file and are
+merged in sorted order. A cache keyed by file content and by the content of every file the
+resolution looked into lets an unchanged tree be checked without parsing anything.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
 
 from .config import Config
 from .findings import Finding, Position
@@ -47,6 +49,11 @@ class FileTimeout(BaseException):
 
 
 _RECURSION_LIMIT = 10000  # the same in this process and in workers: the same answers in both
+# A checker's project index keeps the summary of every module it loaded; past this many it starts
+# afresh, so that memory stays bounded on large trees (answers never depend on what it holds).
+# (bench/scale.py at 5M lines: 375 MB for the largest process instead of 649 MB, for about 7% more
+# CPU time, spent parsing again the modules that imports lead to.)
+_INDEX_MODULES = 400
 
 
 class FileChecker:
@@ -54,63 +61,116 @@ class FileChecker:
 
     def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True,
                  roots=None, stamps: bool = False, on_step: Optional[Callable[[str], None]] = None):
-        from .forward import analyse_class
-        from .index import ProjectIndex
-
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
         self.config = config
         self.rule_classes = rule_classes
         self.codes = codes
         self.per_file = PerFileIgnores(config, rule_classes)
-        self.index = ProjectIndex(roots if roots is not None else import_roots(config), whole_modules=keep_plans,
-                                  analyse=analyse_class)
+        self.roots = roots if roots is not None else import_roots(config)
+        self._index = None  # made on first use: a worker whose files no rule needs never loads LibCST
+        self._made = None  # the index this checker made (the server may put another in its place)
         self.keep_plans = keep_plans
         self.prefilter = prefilter  # off only in the tests that check the pre-filter itself
         self.stamps = stamps  # record what was read, for the cache
         self.on_step = on_step
         self.step = "start-up"
+        self.check_syntax = bool(getattr(config, "check_syntax", False))  # ZL000 on every file
+        self._needs: Dict[frozenset, tuple] = {}  # rule codes -> (TextFilter, ClassFacts)
+        from .stages import clock
+
+        self.clock = clock()  # None unless ZLINT_PROFILE_STAGES is set
 
     def _step(self, name: str) -> None:
         self.step = name
         if self.on_step is not None:
             self.on_step(name)
+        if self.clock is not None:
+            self.clock.step(name)
+
+    @property
+    def index(self):
+        if self._index is None:
+            from .forward import analyse_class
+            from .index import ProjectIndex
+
+            if self.clock is not None:
+                from .stages import instrument
+
+                instrument(self.clock)
+            self._index = self._made = ProjectIndex(self.roots, whole_modules=self.keep_plans, analyse=analyse_class)
+        return self._index
+
+    @index.setter
+    def index(self, value) -> None:
+        self._index = value
+
+    def _filters(self, rule_codes: Set[str]):
+        """The byte and class pre-filters for the rules of ``rule_codes`` (see lint/prefilter.py)."""
+        key = frozenset(rule_codes)
+        found = self._needs.get(key)
+        if found is None:
+            from .prefilter import ClassFacts, TextFilter
+
+            rules = [rule for rule in self.rule_classes if rule.code in rule_codes]
+            found = self._needs[key] = (TextFilter.for_rules(rules), ClassFacts.for_rules(rules))
+        return found
 
     def check(self, path: Path, data: Optional[bytes] = None, shown: Optional[str] = None) -> FileResult:
         """Check one file; ``data`` stands in for its content on disk (standard input)."""
         from .parsing import ParseFailure, parse_source
-        from .prefilter import quick_reject
-        from .source import SourceError, SourceFile, decode, read_source
+        from .source import SourceError, SourceFile, decode, read_bytes
 
         result = FileResult(Path(os.path.abspath(path)))
         shown = shown or display_path(path)
         self._step("reading")
         active = self.codes - self.per_file.ignored_codes(path)
-        parsed = self.index.cached(path) if data is None else None
+        rule_codes = active - {PARSE_ERROR_CODE}
+        text_filter, _ = self._filters(rule_codes)
+        # ZL000 on a file no rule needs: only when asked for, or when it is the only rule.
+        every_syntax = PARSE_ERROR_CODE in active and (self.check_syntax or not rule_codes)
+        if (self._index is not None and self._index is self._made and not self.keep_plans
+                and len(self._index._summaries) > _INDEX_MODULES):
+            self._index = self._made = None  # memory: see _INDEX_MODULES
+            import gc
+
+            gc.collect()  # the index holds reference cycles, and runs keep the collector off
+        parsed = self._index.cached(path) if data is None and self._index is not None else None
         if parsed is not None and parsed.tree is None and parsed.failure is None:
             parsed = None  # checked already under another name (a link): its tree was freed
         if parsed is None:
             # Files are read outside the index first: most are dropped before anything else.
             try:
-                source = read_source(path) if data is None else SourceFile(path, data, *decode(data))
+                raw, stamp = read_bytes(path) if data is None else (data, None)
             except SourceError as exc:
                 self._parse_error(result, shown, ParseFailure(str(exc)), active)
                 return result
-            self._record_stamp(result, source)
-            rejected = self.prefilter and quick_reject(source.data)
-            if rejected and PARSE_ERROR_CODE not in active:
+            self._record_stamp(result, raw, stamp)
+            self._step("byte pre-filter")
+            rejected = self.prefilter and not text_filter.keeps(raw)
+            if rejected and not every_syntax:
+                return result
+            self._step("decoding")
+            try:
+                source = SourceFile(path, raw, *decode(raw), stamp=stamp)
+            except SourceError as exc:
+                self._parse_error(result, shown, ParseFailure(str(exc)), active)
                 return result
             self._step("parsing")
             parsed = parse_source(source, check_depth=False)  # measured below, only if analysed
             if parsed.failure is None and rejected:
                 return result
             self.index.adopt(path, parsed)
-        else:  # parsed by the index, which measured its nesting
-            self._record_stamp(result, parsed.source)
+        else:  # parsed by the index (an import led there), which measured its nesting
+            source = parsed.source
+            self._record_stamp(result, source.data if source else None, source.stamp if source else None)
+            # The same answer whichever files the index happened to read first.
+            rejected = self.prefilter and source is not None and not text_filter.keeps(source.data)
+            if rejected and (parsed.failure is None or not every_syntax):
+                return result
         if parsed.failure is not None:
             self._parse_error(result, shown, parsed.failure, active, parsed.source)
             return result
-        rule_codes = active - {PARSE_ERROR_CODE}
         try:
             return self._analyse(path, shown, parsed, active, rule_codes, result)
         except RecursionError:
@@ -131,7 +191,7 @@ class FileChecker:
         candidates: Optional[Set[str]] = set()
         if rule_codes:
             self._step("pre-filter")
-            candidates = candidate_classes(parsed.tree, rule_codes) if self.prefilter else None
+            candidates = candidate_classes(parsed.tree, self._filters(rule_codes)[1]) if self.prefilter else None
         if candidates is None or candidates:
             # Measured only here, for the few files analysed further (it costs a third of a parse).
             self._step("measuring nesting")
@@ -170,12 +230,12 @@ class FileChecker:
         self.index.forget_tree(path)
         return result
 
-    def _record_stamp(self, result: FileResult, source) -> None:
-        if self.stamps and source is not None and source.stamp is not None:
+    def _record_stamp(self, result: FileResult, data: Optional[bytes], stamp) -> None:
+        if self.stamps and data is not None and stamp is not None:
             from .source import digest
 
-            mtime, size, taken = source.stamp
-            result.stamp = [mtime, size, digest(source.data), taken]
+            mtime, size, taken = stamp
+            result.stamp = [mtime, size, digest(data), taken]
 
     def _dep_stamp(self, path: Path) -> Optional[list]:
         """The stamp of the dependency as the index read it (None: not known, never cached)."""
@@ -275,10 +335,14 @@ def _check_in_worker(path: Path) -> FileResult:
     _WORKER._step("reading")
     _test_fault(path)
     try:
-        return _WORKER.check(path)
+        result = _WORKER.check(path)
     except Exception as exc:  # keep one bad file from taking the run down
         error = InternalError(display_path(path), _WORKER.step, f"{type(exc).__name__}: {exc}")
-        return FileResult(Path(os.path.abspath(path)), internal_errors=[error])
+        result = FileResult(Path(os.path.abspath(path)), internal_errors=[error])
+    if _WORKER.clock is not None:  # profiling: what this file cost, sent back with its result
+        _WORKER._step("idle")
+        result.stage_times = _WORKER.clock.take()
+    return result
 
 
 def _test_fault(path: Path) -> None:
@@ -311,10 +375,16 @@ def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_c
                   stamps: bool, timeout: Optional[float], roots) -> List[FileResult]:
     from .pool import Lost, run_pool
 
+    from .stages import run_stages
+
     outcomes = run_pool(files, jobs, _init_worker, (config, codes, rule_classes, stamps, roots), _check_in_worker, timeout,
                         progress)
+    stages = run_stages()
     results: List[FileResult] = []
     for outcome in outcomes:
+        if stages is not None and isinstance(outcome, FileResult):
+            stages.add_worker(outcome.stage_times)
+            outcome.stage_times = None
         if isinstance(outcome, Lost):
             path = outcome.item
             message = f"{outcome.reason} (the per-file time limit, --file-timeout)" if outcome.timed_out \
@@ -322,6 +392,11 @@ def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_c
             outcome = FileResult(Path(os.path.abspath(path)),
                                  internal_errors=[InternalError(display_path(path), outcome.step, message)])
         results.append(outcome)
+    if stages is not None:
+        from .pool import LAST_START_UP
+
+        for stage, seconds in LAST_START_UP.items():
+            stages.add_main(stage, seconds)
     return results
 
 
@@ -442,7 +517,9 @@ def check_paths(
         set_target_version(config.target_version)
         return _check_stdin(stdin, config, rule_classes, codes)
     settings = settings or Settings.fixed(config)
+    discovering = time.perf_counter()
     groups, warnings, unreadable = discover_groups(paths, settings)
+    _charge("discovering files", discovering)
     # Every group's settings are validated before any file is read or any worker starts.
     group_codes = [validate_selection(group_config, rule_classes) for group_config, _ in groups]
     result = RunResult(warnings=warnings, files_checked=sum(len(files) for _, files in groups) + len(unreadable))
@@ -454,6 +531,7 @@ def check_paths(
         set_target_version(group_config.target_version)
         directory = cache_dir(group_config) if callable(cache_dir) else cache_dir
         part = _check_files(files, group_config, rule_classes, codes, jobs, directory, keep_plans, progress, file_timeout)
+        merging = time.perf_counter()
         result.findings.extend(part.findings)
         result.suppressed.extend(part.suppressed)
         result.internal_errors.extend(part.internal_errors)
@@ -463,10 +541,27 @@ def check_paths(
         result.warnings.extend(part.warnings)
         if result.index is None:
             result.index = part.index
+        _charge("merging results", merging)
+    merging = time.perf_counter()
     result.findings.sort(key=Finding.sort_key)
     result.suppressed.sort(key=Finding.sort_key)
     result.internal_errors.sort(key=lambda e: (e.path, e.rule, e.message))
+    _charge("merging results", merging)
+    from .stages import run_stages
+
+    stages = run_stages()
+    if stages is not None:
+        stages.report()
     return result
+
+
+def _charge(stage: str, since: float) -> None:
+    """Profiling only: charge the main process's time since ``since`` to ``stage``."""
+    from .stages import run_stages
+
+    stages = run_stages()
+    if stages is not None:
+        stages.add_main(stage, time.perf_counter() - since)
 
 
 def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, keep_plans, progress,
@@ -478,6 +573,7 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
     cache = None
     pending: List[Path] = list(files)
     per_file: List[FileResult] = []
+    looking_up = time.perf_counter()
     if cache_dir is not None and not keep_plans:
         from .cache import Cache
 
@@ -491,6 +587,7 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
                 per_file.append(hit)
         result.files_from_cache = len(files) - len(pending)
         result.warnings.extend(cache.warnings)
+    _charge("cache look-up", looking_up)
 
     jobs = jobs if jobs is not None else default_jobs()
     roots = import_roots(config)
@@ -504,6 +601,7 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
     else:
         fresh = _run_parallel(pending, config, codes, rule_classes, jobs, meter, stamps, timeout, roots)
     meter.close()
+    merging = time.perf_counter()
     per_file.extend(fresh)
 
     if cache is not None:
@@ -513,6 +611,8 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
         cache.save()
         if cache.dirty and cache.save_error and not cache.warnings:  # one warning about the cache
             result.warnings.append(cache.save_error)
+    _charge("merging results", merging)
+    merging = time.perf_counter()
 
     for item in per_file:
         result.findings.extend(item.findings)
@@ -522,4 +622,5 @@ def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, ke
         if item.source_text is not None:
             for finding in item.findings + item.suppressed:
                 result.sources[finding.path] = item.source_text
+    _charge("merging results", merging)
     return result

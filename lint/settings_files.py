@@ -172,6 +172,7 @@ def describe(config: Config) -> List[str]:
         ("src", config.src),
         ("target-version", f"{target[0]}.{target[1]}" if target else f"(this interpreter: {sys.version_info[0]}.{sys.version_info[1]})"),
         ("cache-dir", config.cache_dir),
+        ("check-syntax", config.check_syntax),
         ("fix.parameter-template", config.parameter_template),
     ]
     return [f"{key} = {value if isinstance(value, str) and value.startswith('(') else show(value)}" for key, value in rows]

@@ -64,10 +64,15 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_source(path: Path) -> SourceFile:
+def read_bytes(path: Path):
+    """The bytes of ``path`` and their stamp (see ``read_stamped``); SourceError when unreadable."""
     try:
-        data, stamp = read_stamped(path)
+        return read_stamped(path)
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+
+
+def read_source(path: Path) -> SourceFile:
+    data, stamp = read_bytes(path)
     text, encoding = decode(data)
     return SourceFile(path=path, data=data, text=text, encoding=encoding, stamp=stamp)

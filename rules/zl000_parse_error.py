@@ -15,9 +15,11 @@ class ParseError(Rule):
     wrong encoding, a file that is not Python although it is named `.py`, or one that cannot be
     opened. The finding points at the line and column where parsing stopped.
 
-    zlint reads a file when it may hold a finding of a selected rule (the byte pre-filter
-    decides, see the README); a file it never reads is not syntax-checked. Pass
-    `--check-syntax` (or set `check-syntax = true`) to parse every file.
+    It covers the files zlint reads. A file whose raw bytes show that no selected rule can find
+    anything in it (for zlint's own rules: no `forward` or `forward_*` method) is never decoded
+    or parsed, so its syntax is not checked. To check every file, pass `--check-syntax` or set
+    `check-syntax = true` in `[tool.zlint]`; selecting `ZL000` alone does the same. A file zlint
+    cannot read at all, or whose declared encoding it does not know, is always reported.
 
     ## Why is this bad?
     No other rule can look into such a file, so whatever it holds goes unchecked. The run goes

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
 from zlint.indirect import indirect_finding, written_object
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import FORWARD_METHOD, WRITE_TEXT, Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -80,6 +80,8 @@ class SubmoduleStateMutationInForward(Rule):
 
     code = "ZL001"
     name = "submodule-state-mutation-in-forward"
+    # A write through a submodule (a value derived from self), in forward or what it reaches.
+    needs = Needs(text=((FORWARD_METHOD,), WRITE_TEXT), writes=True)
     fixable = True
     claims = frozenset({"attribute"})
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
 from zlint.indirect import indirect_finding, written_object
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import FORWARD_METHOD, WRITE_TEXT, Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -63,6 +63,8 @@ class SetattrOnSubmoduleInForward(Rule):
     code = "ZL002"
     name = "setattr-on-submodule-in-forward"
     claims = frozenset({"setattr"})
+    # setattr on a submodule (a value derived from self), in forward or what it reaches.
+    needs = Needs(text=((FORWARD_METHOD,), WRITE_TEXT), writes=True)
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
 from zlint.indirect import indirect_finding, written_object
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import FORWARD_METHOD, WRITE_TEXT, Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -53,6 +53,8 @@ class BroadcastMutationInForward(Rule):
     code = "ZL003"
     name = "broadcast-mutation-in-forward"
     claims = frozenset({"broadcast"})
+    # A write on each module of a loop or an apply() over submodules of self.
+    needs = Needs(text=((FORWARD_METHOD,), WRITE_TEXT), writes=True)
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

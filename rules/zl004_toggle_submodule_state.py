@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import FORWARD_METHOD, WRITE_TEXT, Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -59,6 +59,8 @@ class ToggleSubmoduleState(Rule):
     code = "ZL004"
     name = "toggle-submodule-state"
     claims = frozenset({"toggle"})
+    # A set-and-restore of a submodule's attribute, or a context manager handed a submodule.
+    needs = Needs(text=((FORWARD_METHOD,), WRITE_TEXT), writes=True)
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, Iterable, Set
 
 from zlint.findings import Finding
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -99,6 +99,8 @@ class WrapperFragileSubmoduleAccess(Rule):
     code = "ZL005"
     name = "wrapper-fragile-submodule-access"
     claims = frozenset({"deep-read"})
+    # A read that passes the block (a link or more), two modules and the attribute read.
+    needs = Needs(read_depth=4)
     severity = "warning"
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, Iterable, Set
 
 from zlint.findings import Finding
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import FORWARD_METHOD, WRITE_TEXT, Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -124,6 +124,8 @@ class SelfStateMutationInForward(Rule):
     code = "ZL006"
     name = "self-state-mutation-in-forward"
     claims = frozenset({"self-write"})
+    # An attribute of self written in forward or what it reaches.
+    needs = Needs(text=((FORWARD_METHOD,), WRITE_TEXT), self_writes=True)
     default_enabled = False
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:

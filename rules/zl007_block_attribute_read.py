@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from zlint.findings import Finding
-from zlint.rule import Invalid, Rule, Valid
+from zlint.rule import Invalid, Needs, Rule, Valid
 
 if TYPE_CHECKING:
     from zlint.context import FileContext
@@ -70,6 +70,8 @@ class BlockAttributeReadInLoop(Rule):
     code = "ZL007"
     name = "block-attribute-read-in-loop"
     claims = frozenset({"block-read"})
+    # One attribute of an element of a block list: self.layers[*].idx.
+    needs = Needs(read_depth=3)
     severity = "warning"
     default_enabled = False
 

@@ -53,12 +53,25 @@ def test_findings_exit_one_and_exit_zero_flag(tree):
 
 
 def test_parse_error_is_zl000_and_other_files_still_checked(tree):
-    root = tree({"broken.py": "def f(:\n    pass\n", "bad.py": BAD})
-    proc = zlint("check", "--output-format", "concise", cwd=root)
+    root = tree({"broken.py": "def f(:\n    pass\n", "bad.py": BAD,
+                 "broken_model.py": "class M:\n    def forward(self:\n        pass\n"})
+    proc = zlint("check", "--output-format", "concise", "--check-syntax", cwd=root)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "broken.py:1:7: ZL000 syntax error: invalid syntax" in proc.stdout
+    assert "broken_model.py:2:" in proc.stdout
     assert "bad.py:10:9: ZL001" in proc.stdout
+    # Without --check-syntax, ZL000 covers the files a selected rule needs parsed (those with a
+    # forward method): broken.py has none, so it is never parsed.
+    proc = zlint("check", "--output-format", "concise", cwd=root)
+    assert proc.returncode == 1
+    assert "broken.py" not in proc.stdout.replace("broken_model.py", "")
+    assert "broken_model.py:2:" in proc.stdout and "bad.py:10:9: ZL001" in proc.stdout
+    # The setting does what the option does, and ZL000 alone parses every file.
+    (root / "pyproject.toml").write_text("[tool.zlint]\ncheck-syntax = true\n")
+    assert "broken.py:1:7: ZL000" in zlint("check", "--output-format", "concise", cwd=root).stdout
+    (root / "pyproject.toml").unlink()
+    assert "broken.py:1:7: ZL000" in zlint("check", "--output-format", "concise", "--select", "ZL000", cwd=root).stdout
 
 
 def test_unreadable_file_is_reported(tree):
@@ -196,7 +209,7 @@ def test_file_level_suppressions(tree):
 
 
 def test_json_output_matches_documented_schema(tree):
-    root = tree({"bad.py": BAD, "broken.py": "class (:\n"})
+    root = tree({"bad.py": BAD, "broken.py": "class (:\n    def forward(self):\n        pass\n"})
     out = run_cli(["check", "--output-format", "json"], root)
     document = json.loads(out.output)
     jsonschema.validate(document, SCHEMA)

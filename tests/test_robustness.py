@@ -36,8 +36,8 @@ def zlint(*args, cwd):
     return subprocess.run([sys.executable, "-m", "zlint", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def _check(root: Path, jobs: int = 1, rules=None):
-    config = Config(project_root=root, select=["ALL"])
+def _check(root: Path, jobs: int = 1, rules=None, check_syntax: bool = False):
+    config = Config(project_root=root, select=["ALL"], check_syntax=check_syntax)
     with chdir(root):
         return check_paths([Path(".")], config, jobs=jobs, rules=rules)
 
@@ -75,14 +75,37 @@ def test_encodings_and_whitespace_are_read_like_python_does(tmp_path, name, data
     ],
 )
 def test_odd_files_give_findings_or_zl000_and_never_crash(tmp_path, name, data, message):
+    # check-syntax: ZL000 on every file; without it only on the files a rule needs parsed.
     (tmp_path / name).write_bytes(data)
-    result = _check(tmp_path)
+    result = _check(tmp_path, check_syntax=True)
     assert not result.internal_errors
     codes = [f.code for f in result.findings]
     if message is None:
         assert set(codes) <= {"ZL000"}
     else:
         assert codes == ["ZL000"] and message in result.findings[0].message
+    plain = _check(tmp_path)
+    assert not plain.internal_errors
+    if b"def forward" not in data and b"coding" not in data:  # no rule needs it: never parsed
+        assert plain.findings == []
+    if b"no-such-codec" in data:  # an encoding zlint cannot read: kept, and said so
+        assert [f.code for f in plain.findings] == ["ZL000"]
+
+
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("not_python.py", b"This is a README, not code.\ndef forward(self):\n", "syntax error"),
+        ("binary.py", b"def forward(self):\n" + bytes(range(256)) * 4, "cannot"),
+        ("bad_cookie.py", b"# -*- coding: no-such-codec -*-\ndef forward(self): pass\n", "encoding"),
+        ("undecodable.py", b"def forward(self):\n    x = '\xff\xfe'\n", "cannot decode"),
+    ],
+)
+def test_odd_files_a_rule_needs_give_zl000_without_check_syntax(tmp_path, name, data, message):
+    (tmp_path / name).write_bytes(data)
+    result = _check(tmp_path)
+    assert not result.internal_errors
+    assert [f.code for f in result.findings] == ["ZL000"] and message in result.findings[0].message
 
 
 @pytest.mark.slow

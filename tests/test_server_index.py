@@ -70,7 +70,9 @@ def test_an_open_buffer_overrides_the_disk_for_the_files_that_import_it(tree):
 
 def test_a_buffer_that_does_not_parse_is_zl000_and_its_importers_still_check(tree):
     pkg = tree / "zimage"
-    buffers = {pkg / "final.py": b"class ZImageFinalLayer(:\n"}
+    # Half-edited: the class line is broken, its forward is still there (ZL000 covers the files a
+    # rule needs parsed; a buffer without any forward method is not parsed).
+    buffers = {pkg / "final.py": b"class ZImageFinalLayer(:\n    def forward(self, x):\n        return x\n"}
     project = _project(tree, buffers)
     broken = project.check(pkg / "final.py")
     assert [(f.code, f.start.line) for f in broken.findings] == [("ZL000", 1)]
