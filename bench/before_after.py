@@ -82,7 +82,10 @@ def main() -> None:
         plain = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         rows = {
             "ruff --select F": (ruff + ["check", "--no-cache", "--select", "F", "--exit-zero", "--quiet", "."], plain),
-            "ruff --select ALL": (ruff + ["check", "--no-cache", "--select", "ALL", "--exit-zero", "--quiet", "."], plain),
+            "ruff --select ALL": (
+                ruff + ["check", "--no-cache", "--select", "ALL", "--exit-zero", "--quiet", "."],
+                plain,
+            ),
             f"zlint {args.base}": (zlint, dict(plain, PYTHONPATH=str(base_site))),
             "zlint (this tree)": (zlint, plain),
         }

@@ -49,24 +49,54 @@ else:  # zlint depends on tomli below 3.11
 # checks the same files whatever Python runs this script.
 #   (label, distribution, version, top-level package, wheel file name, sha256)
 PINS = [
-    ("sglang-0.5.11", "sglang", "0.5.11", "sglang",
-     "sglang-0.5.11-cp311-cp311-manylinux_2_34_x86_64.whl",
-     "fe0748beaff218d3e16c9018a5e19f018db06fc3c7ac4f90d2f93da1cf074b6f"),
-    ("sglang-0.5.23", "sglang", "0.5.23", "sglang",
-     "sglang-0.5.23-cp311-cp311-manylinux_2_34_x86_64.whl",
-     "00b3cd5b265ac76c64185fbb6b95424f324ddd9f428d0306b77bc9db9d859937"),
-    ("peft-0.21.2", "peft", "0.21.2", "peft",
-     "peft-0.21.2-py3-none-any.whl",
-     "106ab6077ff72c54d21577f9af5970e34bac7582cb14209f7b2b511e322a4eae"),
-    ("diffusers-0.42.1", "diffusers", "0.42.1", "diffusers",
-     "diffusers-0.42.1-py3-none-any.whl",
-     "9154faa704ce00e0b77f568e0d64786064368528aab5fc14eeea92f87d788014"),
-    ("transformers-5.24.0", "transformers", "5.24.0", "transformers",
-     "transformers-5.24.0-py3-none-any.whl",
-     "ff5ebedf9359f94bb63772b6380eba6e7104d010cbbb2cb82c788817ea7486f6"),
-    ("timm-1.0.31", "timm", "1.0.31", "timm",
-     "timm-1.0.31-py3-none-any.whl",
-     "5bd50f7d0fe6d09bf9285ac2523234a1b7e6bf075c0be3e7aed09139fcb617c7"),
+    (
+        "sglang-0.5.11",
+        "sglang",
+        "0.5.11",
+        "sglang",
+        "sglang-0.5.11-cp311-cp311-manylinux_2_34_x86_64.whl",
+        "fe0748beaff218d3e16c9018a5e19f018db06fc3c7ac4f90d2f93da1cf074b6f",
+    ),
+    (
+        "sglang-0.5.23",
+        "sglang",
+        "0.5.23",
+        "sglang",
+        "sglang-0.5.23-cp311-cp311-manylinux_2_34_x86_64.whl",
+        "00b3cd5b265ac76c64185fbb6b95424f324ddd9f428d0306b77bc9db9d859937",
+    ),
+    (
+        "peft-0.21.2",
+        "peft",
+        "0.21.2",
+        "peft",
+        "peft-0.21.2-py3-none-any.whl",
+        "106ab6077ff72c54d21577f9af5970e34bac7582cb14209f7b2b511e322a4eae",
+    ),
+    (
+        "diffusers-0.42.1",
+        "diffusers",
+        "0.42.1",
+        "diffusers",
+        "diffusers-0.42.1-py3-none-any.whl",
+        "9154faa704ce00e0b77f568e0d64786064368528aab5fc14eeea92f87d788014",
+    ),
+    (
+        "transformers-5.24.0",
+        "transformers",
+        "5.24.0",
+        "transformers",
+        "transformers-5.24.0-py3-none-any.whl",
+        "ff5ebedf9359f94bb63772b6380eba6e7104d010cbbb2cb82c788817ea7486f6",
+    ),
+    (
+        "timm-1.0.31",
+        "timm",
+        "1.0.31",
+        "timm",
+        "timm-1.0.31-py3-none-any.whl",
+        "5bd50f7d0fe6d09bf9285ac2523234a1b7e6bf075c0be3e7aed09139fcb617c7",
+    ),
 ]
 # Not pinned: vllm 0.33.0 (its only wheel is 336 MB, mostly compiled kernels).
 
@@ -79,10 +109,7 @@ DEFAULT_CACHE = HERE / ".ecosystem-cache"
 
 # Written into each unpacked tree: it makes the tree its own project, so neither the settings
 # nor the project root (nor a .gitignore) of the folder the cache lives in reach the run.
-_PROJECT_MARKER = (
-    "# Written by bench/ecosystem.py: this unpacked wheel is a project of its own.\n"
-    "[tool.zlint]\n"
-)
+_PROJECT_MARKER = "# Written by bench/ecosystem.py: this unpacked wheel is a project of its own.\n[tool.zlint]\n"
 
 Key = Tuple[str, str, str, str]  # (path, code, message, stripped source line)
 
@@ -107,6 +134,7 @@ def pins() -> List[Pin]:
 
 # -- fetching ---------------------------------------------------------------------------------
 
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -123,8 +151,7 @@ def _tag_options(wheel: str) -> List[str]:
     match = re.fullmatch(r"cp(\d+)", python_tag)
     if not match:
         raise SetupError(f"{wheel}: cannot derive pip platform options from tag {python_tag}")
-    return ["--python-version", match.group(1), "--implementation", "cp", "--abi", abi_tag,
-            "--platform", platform_tag]
+    return ["--python-version", match.group(1), "--implementation", "cp", "--abi", abi_tag, "--platform", platform_tag]
 
 
 def fetch_wheel(pin: Pin, wheels: Path) -> Path:
@@ -133,9 +160,20 @@ def fetch_wheel(pin: Pin, wheels: Path) -> Path:
         wheels.mkdir(parents=True, exist_ok=True)
         if target.exists():
             target.unlink()  # a truncated or foreign file: pip would keep it as "already downloaded"
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--disable-pip-version-check", "-q", "-d", str(wheels),
-                   *_tag_options(pin.wheel), f"{pin.distribution}=={pin.version}"]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            str(wheels),
+            *_tag_options(pin.wheel),
+            f"{pin.distribution}=={pin.version}",
+        ]
         proc = subprocess.run(command, capture_output=True, text=True)
         if proc.returncode != 0:
             raise SetupError(f"pip download {pin.distribution}=={pin.version} failed:\n{proc.stderr[-2000:]}")
@@ -181,13 +219,14 @@ def _remove_tree(path: Path) -> None:
 
 # -- running zlint ----------------------------------------------------------------------------
 
+
 @dataclass
 class Run:
     wall: float
     files_checked: int
-    findings: List[dict]          # snapshot entries: path, line, code, message, source
+    findings: List[dict]  # snapshot entries: path, line, code, message, source
     internal_errors: List[str]
-    failure: Optional[str]        # a crash, a traceback or unreadable output
+    failure: Optional[str]  # a crash, a traceback or unreadable output
 
 
 def _source_line(tree: Path, path: str, line: int, cache: Dict[str, List[str]]) -> str:
@@ -201,8 +240,18 @@ def _source_line(tree: Path, path: str, line: int, cache: Dict[str, List[str]]) 
 
 
 def run_zlint(tree: Path, extra: List[str]) -> Run:
-    command = [sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "json",
-               "--exit-zero", *extra, "."]
+    command = [
+        sys.executable,
+        "-m",
+        "zlint",
+        "check",
+        "--no-cache",
+        "--output-format",
+        "json",
+        "--exit-zero",
+        *extra,
+        ".",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=tree, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -212,8 +261,9 @@ def run_zlint(tree: Path, extra: List[str]) -> Run:
     try:
         document = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        return Run(wall, 0, [], [], failure or f"zlint exited {proc.returncode} without a JSON report:\n"
-                   f"{proc.stderr[-3000:]}")
+        return Run(
+            wall, 0, [], [], failure or f"zlint exited {proc.returncode} without a JSON report:\n{proc.stderr[-3000:]}"
+        )
     if proc.returncode not in (0, 2) and failure is None:
         failure = f"zlint exited {proc.returncode} under --exit-zero:\n{proc.stderr[-3000:]}"
     lines: Dict[str, List[str]] = {}
@@ -221,8 +271,15 @@ def run_zlint(tree: Path, extra: List[str]) -> Run:
     for finding in document.get("findings", []):
         path = PurePosixPath(Path(finding["filename"]).as_posix()).as_posix()
         row = finding["location"]["row"]
-        findings.append({"path": path, "line": row, "code": finding["code"], "message": finding["message"],
-                         "source": _source_line(tree, path, row, lines)})
+        findings.append(
+            {
+                "path": path,
+                "line": row,
+                "code": finding["code"],
+                "message": finding["message"],
+                "source": _source_line(tree, path, row, lines),
+            }
+        )
     findings.sort(key=lambda f: (f["path"], f["line"], f["code"], f["message"], f["source"]))
     errors = sorted(f"{e['filename']}: {e['code']}: {e['message']}" for e in document.get("internal_errors", []))
     return Run(wall, int(document.get("files_checked", 0)), findings, errors, failure)
@@ -254,6 +311,7 @@ def count_source(tree: Path, package: str) -> Tuple[int, int]:
 
 # -- snapshot and triage ----------------------------------------------------------------------
 
+
 def load_snapshot() -> Dict[str, Dict[str, List[dict]]]:
     if not SNAPSHOT.is_file():
         return {}
@@ -266,9 +324,10 @@ def load_snapshot() -> Dict[str, Dict[str, List[dict]]]:
 def write_snapshot(packages: Dict[str, Dict[str, List[dict]]]) -> None:
     document = {
         "about": "zlint findings on the pinned packages of bench/ecosystem.py; "
-                 "rewrite with `python bench/ecosystem.py --update-snapshot`",
-        "packages": {label: {mode: packages[label][mode] for mode in sorted(packages[label])}
-                     for label in sorted(packages)},
+        "rewrite with `python bench/ecosystem.py --update-snapshot`",
+        "packages": {
+            label: {mode: packages[label][mode] for mode in sorted(packages[label])} for label in sorted(packages)
+        },
     }
     _write_atomic(SNAPSHOT, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
 
@@ -287,7 +346,7 @@ def load_triage() -> Dict[Key, dict]:
         if missing:
             raise SetupError(f"{TRIAGE}: an entry lacks {', '.join(missing)}: {entry}")
         if entry["label"] not in ("true", "false", ""):
-            raise SetupError(f"{TRIAGE}: label must be \"true\", \"false\" or \"\" (untriaged): {entry}")
+            raise SetupError(f'{TRIAGE}: label must be "true", "false" or "" (untriaged): {entry}')
         entries[key_of(entry)] = entry
     return entries
 
@@ -346,6 +405,7 @@ def diff(current: List[dict], previous: List[dict]) -> Tuple[List[dict], List[di
 
 # -- report -----------------------------------------------------------------------------------
 
+
 def _precision(true: int, false: int) -> str:
     return f"{100.0 * true / (true + false):5.1f}% ({true}/{true + false})" if true + false else "   n/a"
 
@@ -364,13 +424,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", help="comma-separated labels from PINS (default: all)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download and unpack folder")
-    parser.add_argument("--allow-internal-errors", action="store_true",
-                        help="report internal errors but do not fail on them (for measuring)")
+    parser.add_argument(
+        "--allow-internal-errors",
+        action="store_true",
+        help="report internal errors but do not fail on them (for measuring)",
+    )
     parser.add_argument("--update-snapshot", action="store_true", help="rewrite the snapshot with this run")
-    parser.add_argument("--sync-triage", action="store_true",
-                        help="add an empty entry for each untriaged snapshot finding, drop entries no snapshot holds")
-    parser.add_argument("--strict", action="store_true",
-                        help="also fail when findings differ from the snapshot or are untriaged")
+    parser.add_argument(
+        "--sync-triage",
+        action="store_true",
+        help="add an empty entry for each untriaged snapshot finding, drop entries no snapshot holds",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="also fail when findings differ from the snapshot or are untriaged"
+    )
     args = parser.parse_args()
 
     selected = pins()
@@ -378,15 +445,18 @@ def main() -> int:
         wanted = [label.strip() for label in args.packages.split(",") if label.strip()]
         unknown = sorted(set(wanted) - {pin.label for pin in selected})
         if unknown:
-            print(f"error: unknown package(s) {', '.join(unknown)}; known: "
-                  f"{', '.join(pin.label for pin in selected)}", file=sys.stderr)
+            print(
+                f"error: unknown package(s) {', '.join(unknown)}; known: {', '.join(pin.label for pin in selected)}",
+                file=sys.stderr,
+            )
             return 2
         selected = [pin for pin in selected if pin.label in wanted]
 
     started = time.perf_counter()
     try:
-        trees = {pin.label: unpack(pin, fetch_wheel(pin, args.cache / "wheels"), args.cache / "trees")
-                 for pin in selected}
+        trees = {
+            pin.label: unpack(pin, fetch_wheel(pin, args.cache / "wheels"), args.cache / "trees") for pin in selected
+        }
         triage = load_triage()
         snapshot = load_snapshot()
         rules, default_rules = zlint_rules()
@@ -402,9 +472,13 @@ def main() -> int:
         tree = trees[pin.label]
         files, lines = count_source(tree, pin.package)
         out.append(f"\n## {pin.distribution} {pin.version}  ({files} files, {lines} lines)\n")
-        out.append(f"| mode    | wall (s) | checked | {' | '.join(rules)} | internal errors/files | new | gone | precision")
-        out.append(f"|---------|---------:|--------:|{'|'.join('------:' for _ in rules)}"
-                   "|----------------------:|----:|-----:|----------")
+        out.append(
+            f"| mode    | wall (s) | checked | {' | '.join(rules)} | internal errors/files | new | gone | precision"
+        )
+        out.append(
+            f"|---------|---------:|--------:|{'|'.join('------:' for _ in rules)}"
+            "|----------------------:|----:|-----:|----------"
+        )
         results[pin.label] = {}
         for mode, extra in MODES:
             run = run_zlint(tree, extra)
@@ -412,9 +486,11 @@ def main() -> int:
             per_rule = Counter(f["code"] for f in run.findings)
             added, gone = diff(run.findings, snapshot.get(pin.label, {}).get(mode, []))
             labels = Counter(triage.get(key_of(f), {}).get("label", "") for f in run.findings)
-            out.append(f"| {mode:<7} | {run.wall:8.1f} | {run.files_checked:7d} | "
-                       f"{' | '.join(f'{per_rule[r]:5d}' for r in rules)} | {_internal(run):>21} | "
-                       f"{len(added):3d} | {len(gone):4d} | {_precision(labels['true'], labels['false'])}")
+            out.append(
+                f"| {mode:<7} | {run.wall:8.1f} | {run.files_checked:7d} | "
+                f"{' | '.join(f'{per_rule[r]:5d}' for r in rules)} | {_internal(run):>21} | "
+                f"{len(added):3d} | {len(gone):4d} | {_precision(labels['true'], labels['false'])}"
+            )
             if run.failure:
                 failures.append(f"{pin.label} {mode}: {run.failure}")
             if run.internal_errors and not args.allow_internal_errors:
@@ -451,8 +527,10 @@ def main() -> int:
     for rule in per_rule:
         counts = per_rule[rule]
         if sum(counts.values()):
-            out.append(f"| {rule} | {counts['true']:4d} | {counts['false']:5d} | {counts['untriaged']:9d} | "
-                       f"{_precision(counts['true'], counts['false'])}")
+            out.append(
+                f"| {rule} | {counts['true']:4d} | {counts['false']:5d} | {counts['untriaged']:9d} | "
+                f"{_precision(counts['true'], counts['false'])}"
+            )
     for name, subset in (("default rules", default_rules), ("all rules", list(per_rule))):
         true = sum(per_rule[r]["true"] for r in subset)
         false = sum(per_rule[r]["false"] for r in subset)
@@ -462,8 +540,10 @@ def main() -> int:
         for key in sorted(untriaged):
             out.append(f"  {untriaged[key]['where'].split(':')[0]}: {_short(untriaged[key])}")
     total = time.perf_counter() - started
-    out.append(f"\nfetch + unpack: {fetched:.1f} s; total: {total:.1f} s; zlint: "
-               f"{subprocess.run([sys.executable, '-m', 'zlint', '--version'], capture_output=True, text=True).stdout.strip()}")
+    out.append(
+        f"\nfetch + unpack: {fetched:.1f} s; total: {total:.1f} s; zlint: "
+        f"{subprocess.run([sys.executable, '-m', 'zlint', '--version'], capture_output=True, text=True).stdout.strip()}"
+    )
 
     crashed = any(run.failure for modes in results.values() for run in modes.values())
     if args.update_snapshot and crashed:
@@ -483,11 +563,20 @@ def main() -> int:
                     where.setdefault(key_of(finding), f"{label}:{finding['line']}")
         synced = {key: dict(entry, where=where[key]) for key, entry in triage.items() if key in where}
         for key in set(where) - set(synced):
-            synced[key] = {"path": key[0], "code": key[1], "message": key[2], "source": key[3],
-                           "where": where[key], "label": "", "reason": ""}
+            synced[key] = {
+                "path": key[0],
+                "code": key[1],
+                "message": key[2],
+                "source": key[3],
+                "where": where[key],
+                "label": "",
+                "reason": "",
+            }
         write_triage(synced)
-        out.append(f"triage synced: {TRIAGE.relative_to(HERE.parent)} ({len(synced)} entries, "
-                   f"{len(set(triage) - set(where))} dropped)")
+        out.append(
+            f"triage synced: {TRIAGE.relative_to(HERE.parent)} ({len(synced)} entries, "
+            f"{len(set(triage) - set(where))} dropped)"
+        )
 
     if args.strict:
         for pin in selected:

@@ -34,7 +34,19 @@ REPO = Path(__file__).resolve().parents[1]
 REGRESSIONS = REPO / "tests" / "data" / "fuzz_regressions"
 INDENT = " " * 8
 
-DEEP_KINDS = ["parentheses", "lists", "ifs", "unary", "attributes", "calls", "sums", "elif", "lambdas", "ternaries", "strings"]
+DEEP_KINDS = [
+    "parentheses",
+    "lists",
+    "ifs",
+    "unary",
+    "attributes",
+    "calls",
+    "sums",
+    "elif",
+    "lambdas",
+    "ternaries",
+    "strings",
+]
 
 
 def deep_statement(kind: str, n: int, indent: str = INDENT) -> str:
@@ -55,7 +67,9 @@ def deep_statement(kind: str, n: int, indent: str = INDENT) -> str:
     if kind == "sums":
         return f"{indent}y = {' + '.join(['x'] * n)}\n"
     if kind == "elif":
-        return f"{indent}if x == 0:\n{indent}    pass\n" + "".join(f"{indent}elif x == {i}:\n{indent}    pass\n" for i in range(1, n))
+        return f"{indent}if x == 0:\n{indent}    pass\n" + "".join(
+            f"{indent}elif x == {i}:\n{indent}    pass\n" for i in range(1, n)
+        )
     if kind == "lambdas":
         return f"{indent}y = {'lambda: ' * n}x\n"
     if kind == "ternaries":
@@ -82,13 +96,13 @@ def _lines(data: bytes) -> List[bytes]:
 def _delete(rng: random.Random, data: bytes) -> bytes:
     lines = _lines(data)
     start = rng.randrange(len(lines))
-    return b"".join(lines[:start] + lines[start + rng.randint(1, 8):])
+    return b"".join(lines[:start] + lines[start + rng.randint(1, 8) :])
 
 
 def _duplicate(rng: random.Random, data: bytes) -> bytes:
     lines = _lines(data)
     start = rng.randrange(len(lines))
-    chunk = lines[start:start + rng.randint(1, 12)]
+    chunk = lines[start : start + rng.randint(1, 12)]
     at = rng.randrange(len(lines) + 1)
     return b"".join(lines[:at] + chunk + lines[at:])
 
@@ -99,7 +113,9 @@ def _flip(rng: random.Random, data: bytes) -> bytes:
     out = bytearray(data)
     for _ in range(rng.randint(1, 6)):
         at = rng.randrange(len(out))
-        out[at] = rng.choice([out[at] ^ (1 << rng.randrange(8)), rng.randrange(256), ord(rng.choice("()[]{}:.,=\n\t #'\"\\"))])
+        out[at] = rng.choice(
+            [out[at] ^ (1 << rng.randrange(8)), rng.randrange(256), ord(rng.choice("()[]{}:.,=\n\t #'\"\\"))]
+        )
     return bytes(out)
 
 
@@ -119,7 +135,11 @@ def _deep(rng: random.Random, data: bytes) -> bytes:
 
 
 MUTATORS: List[Tuple[str, Callable[[random.Random, bytes], bytes]]] = [
-    ("truncate", _truncate), ("delete", _delete), ("duplicate", _duplicate), ("flip", _flip), ("deep", _deep),
+    ("truncate", _truncate),
+    ("delete", _delete),
+    ("duplicate", _duplicate),
+    ("flip", _flip),
+    ("deep", _deep),
 ]
 
 
@@ -152,7 +172,10 @@ def cases(seed: int, generated: bool) -> Iterator[Case]:
     while True:
         number += 1
         if programs is not None and rng.random() < 0.15:
-            wrapped = "import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n\n" + next(programs)
+            wrapped = (
+                "import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n\n"
+                + next(programs)
+            )
             yield Case(f"case_{number:06d}.py", "hypothesmith", wrapped.encode("utf-8", "surrogatepass"))
             continue
         data = rng.choice(seeds)
@@ -183,7 +206,9 @@ def _answers(root: Path, jobs: int, timeout: float):
         os.chdir(old)
     answers = {}
     for finding in result.findings:
-        answers.setdefault(finding.path, []).append((finding.code, finding.start.line, finding.start.column, finding.message))
+        answers.setdefault(finding.path, []).append(
+            (finding.code, finding.start.line, finding.start.column, finding.message)
+        )
     errors = {}
     for error in result.internal_errors:
         errors.setdefault(error.path, []).append(f"{error.rule}: {error.message}")
@@ -225,8 +250,15 @@ def check_batch(batch: List[Case], work: Path, timeout: float = 30.0) -> List[Fa
         if name in by_name:
             failures.append(Failure(by_name[name], "; ".join(errors)))
     for name in sorted(set(here) | set(workers)):
-        if here.get(name) != workers.get(name) and name in by_name and name not in here_errors and name not in worker_errors:
-            failures.append(Failure(by_name[name], f"in-process and worker answers differ: {here.get(name)} / {workers.get(name)}"))
+        if (
+            here.get(name) != workers.get(name)
+            and name in by_name
+            and name not in here_errors
+            and name not in worker_errors
+        ):
+            failures.append(
+                Failure(by_name[name], f"in-process and worker answers differ: {here.get(name)} / {workers.get(name)}")
+            )
     problem = _plan(work)
     if problem is not None:
         failures.extend(_bisect_plan(batch, work.parent / "bisect", problem))
@@ -254,8 +286,15 @@ def keep(failure: Failure) -> Path:
     return path
 
 
-def run(seed: int, count: Optional[int], minutes: Optional[float], generated: bool, keep_failures: bool,
-        batch_size: int = 10, report: Callable[[str], None] = print) -> Tuple[int, List[Failure]]:
+def run(
+    seed: int,
+    count: Optional[int],
+    minutes: Optional[float],
+    generated: bool,
+    keep_failures: bool,
+    batch_size: int = 10,
+    report: Callable[[str], None] = print,
+) -> Tuple[int, List[Failure]]:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     deadline = time.monotonic() + minutes * 60 if minutes else None
     source = cases(seed, generated)
@@ -271,7 +310,10 @@ def run(seed: int, count: Optional[int], minutes: Optional[float], generated: bo
             for failure in found:
                 failures.append(failure)
                 where = keep(failure) if keep_failures else None
-                report(f"FAIL {failure.case.name} ({failure.case.kind}): {failure.problem}" + (f" -> {where}" if where else ""))
+                report(
+                    f"FAIL {failure.case.name} ({failure.case.kind}): {failure.problem}"
+                    + (f" -> {where}" if where else "")
+                )
     return done, failures
 
 
@@ -280,18 +322,28 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--cases", type=int, default=None, help="how many cases (default: 100 without --minutes)")
     parser.add_argument("--minutes", type=float, default=None, help="run new cases until this much time has passed")
-    parser.add_argument("--hypothesmith", action=argparse.BooleanOptionalAction, default=None,
-                        help="mix in programs generated by hypothesmith (default: on with --minutes)")
-    parser.add_argument("--keep", action=argparse.BooleanOptionalAction, default=True,
-                        help="copy failing cases to tests/data/fuzz_regressions/")
+    parser.add_argument(
+        "--hypothesmith",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="mix in programs generated by hypothesmith (default: on with --minutes)",
+    )
+    parser.add_argument(
+        "--keep",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="copy failing cases to tests/data/fuzz_regressions/",
+    )
     args = parser.parse_args(argv)
     count = args.cases if args.cases is not None else (None if args.minutes else 100)
     generated = args.hypothesmith if args.hypothesmith is not None else bool(args.minutes)
     started = time.monotonic()
     done, failures = run(args.seed, count, args.minutes, generated, args.keep)
     elapsed = time.monotonic() - started
-    print(f"fuzz: {done} cases in {elapsed:.0f} s (seed {args.seed}{', hypothesmith' if generated else ''}): "
-          f"{len(failures)} failure(s)")
+    print(
+        f"fuzz: {done} cases in {elapsed:.0f} s (seed {args.seed}{', hypothesmith' if generated else ''}): "
+        f"{len(failures)} failure(s)"
+    )
     return 1 if failures else 0
 
 

@@ -9,7 +9,8 @@ when missing), opens one model file and measures, over the Language Server Proto
   ``initialize`` to the first diagnostics of the opened file (cold: nothing loaded yet);
 - warm: the time from a ``didChange`` of the model file to its ``publishDiagnostics``
   (median and p95 over ``--changes`` edits, sent back to back as a fast typist would), for the
-  Z-Image transformer (which the pre-filter settles) and for a model with ZL001 findings whose chains resolve across files;
+  Z-Image transformer (which the pre-filter settles) and for a model with ZL001 findings whose
+  chains resolve across files;
 - warm: the time from a ``didChange`` of a file that model imports to the model's new
   diagnostics (the change reaches the importer through the index's dependency edges);
 - the first and a warm ``codeAction`` request on a finding (plans the fix).
@@ -97,8 +98,14 @@ class Client:
         return self.wait(lambda m: m.get("id") == request_id and "method" not in m)
 
     def diagnostics(self, uri: str, version: int, timeout: float = 600.0) -> dict:
-        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                         and m["params"]["uri"] == uri and (m["params"].get("version") or 0) >= version, timeout)
+        return self.wait(
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and (m["params"].get("version") or 0) >= version
+            ),
+            timeout,
+        )
 
 
 def percentile(values, fraction: float) -> float:
@@ -120,18 +127,29 @@ def main() -> int:
 
     client = Client([sys.executable, "-m", "zlint", "server"], tree)
     sent_initialize = time.perf_counter()
-    init = client.request("initialize", {
-        "processId": os.getpid(), "rootUri": uri_of(tree), "capabilities": {},
-        "workspaceFolders": [{"uri": uri_of(tree), "name": "corpus"}],
-    })
+    init = client.request(
+        "initialize",
+        {
+            "processId": os.getpid(),
+            "rootUri": uri_of(tree),
+            "capabilities": {},
+            "workspaceFolders": [{"uri": uri_of(tree), "name": "corpus"}],
+        },
+    )
     client.response(init)
     answered = time.perf_counter()
     client.notify("initialized", {})
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": model_uri, "languageId": "python", "version": 1, "text": text}})
+    client.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": model_uri, "languageId": "python", "version": 1, "text": text}}
+    )
     first = client.diagnostics(model_uri, 1)
     arrived = time.perf_counter()
     findings = first["params"]["diagnostics"]
-    spawn_to_answer, initialize_to_first, open_to_first = answered - client.started, arrived - sent_initialize, arrived - answered
+    spawn_to_answer, initialize_to_first, open_to_first = (
+        answered - client.started,
+        arrived - sent_initialize,
+        arrived - answered,
+    )
 
     def timed_changes(path: Path, uri: str, original: str, version: int, count: int, watch: str, watch_version: int):
         """``count`` edits of ``path``'s buffer, each timed until ``watch`` gets its diagnostics."""
@@ -139,15 +157,23 @@ def main() -> int:
         for step in range(count):
             version += 1
             start = time.perf_counter()
-            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                     "contentChanges": [{"text": original + f"\n# edit {step}\n"}]})
+            client.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [{"text": original + f"\n# edit {step}\n"}],
+                },
+            )
             client.diagnostics(watch, version if watch == uri else watch_version, timeout=60)
             times.append(time.perf_counter() - start)
         return times, version
 
     def open_file(path: Path) -> tuple:
         uri, content = uri_of(path), path.read_text(encoding="utf-8")
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": content}})
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": content}},
+        )
         return uri, content, client.diagnostics(uri, 1)["params"]["diagnostics"]
 
     own, _ = timed_changes(model, model_uri, text, 1, args.changes, model_uri, 1)
@@ -158,8 +184,15 @@ def main() -> int:
     # A file it imports: the edit reaches the importer through the index's dependency edges.
     imported_uri, imported_text, _ = open_file(tree / CHAINED_IMPORT)
     try:
-        cross, _ = timed_changes(tree / CHAINED_IMPORT, imported_uri, imported_text, 1, max(5, args.changes // 4),
-                                 chained_uri, chained_version)
+        cross, _ = timed_changes(
+            tree / CHAINED_IMPORT,
+            imported_uri,
+            imported_text,
+            1,
+            max(5, args.changes // 4),
+            chained_uri,
+            chained_version,
+        )
     except queue.Empty:
         print("the importer was not checked again after its import changed", file=sys.stderr)
         return 1
@@ -168,11 +201,14 @@ def main() -> int:
     action_times = []
     for _ in range(3):
         start = time.perf_counter()
-        request = client.request("textDocument/codeAction", {
-            "textDocument": {"uri": chained_uri},
-            "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
-            "context": {"diagnostics": []},
-        })
+        request = client.request(
+            "textDocument/codeAction",
+            {
+                "textDocument": {"uri": chained_uri},
+                "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
+                "context": {"diagnostics": []},
+            },
+        )
         actions = client.response(request).get("result") or []
         action_times.append(time.perf_counter() - start)
 
@@ -181,10 +217,14 @@ def main() -> int:
     client.notify("exit", None)
     code = client.proc.wait(timeout=30)
 
-    print(f"\nzlint server benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
-    print(f"corpus: {', '.join(PINNED)} ({len(files)} files); diagnostics: {len(findings)} in {MODEL.name}, "
-          f"{len(chained_findings)} in {CHAINED.name}; server exit code {code}\n")
+    print(
+        f"\nzlint server benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"corpus: {', '.join(PINNED)} ({len(files)} files); diagnostics: {len(findings)} in {MODEL.name}, "
+        f"{len(chained_findings)} in {CHAINED.name}; server exit code {code}\n"
+    )
     rows = [
         ("server start -> initialize answered (imports)", [spawn_to_answer]),
         ("initialize -> first diagnostics (cold)", [initialize_to_first]),

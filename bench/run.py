@@ -82,9 +82,7 @@ def fetch(corpus: Path) -> Path:
         return tree
     wheels = corpus / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), *PINNED], check=True
-    )
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), *PINNED], check=True)
     tree.mkdir(parents=True, exist_ok=True)
     for wheel in sorted(wheels.glob("*.whl")):
         with zipfile.ZipFile(wheel) as archive:
@@ -179,19 +177,28 @@ def main() -> int:
     run("zlint check --no-cache -j 1", zlint_command("--no-cache", "-j", "1"))
     subprocess.run(zlint_command("--cache-dir", str(cache)), cwd=tree, capture_output=True)
     run("zlint check warm (cache, unchanged)", zlint_command("--cache-dir", str(cache)))
-    run("zlint check after touching one file", zlint_command("--cache-dir", str(cache)), prepare=lambda: os.utime(touched))
+    run(
+        "zlint check after touching one file",
+        zlint_command("--cache-dir", str(cache)),
+        prepare=lambda: os.utime(touched),
+    )
     # SARIF uses the cache and the workers as JSON does; only the fixes are planned again, in
     # this process, for the files that have fixable findings.
     run("zlint check --no-cache --output-format sarif", zlint_sarif_command("--no-cache"))
     subprocess.run(zlint_sarif_command("--cache-dir", str(cache)), cwd=tree, capture_output=True)
     run("zlint check warm --output-format sarif", zlint_sarif_command("--cache-dir", str(cache)))
     run(f"ast.parse every file ({procs} processes)", [sys.executable, "-c", _FLOOR, "ast", ".", "all", procs])
-    run(f"ast.parse, files the pre-filter keeps ({procs} proc.)",
-        [sys.executable, "-c", _FLOOR, "ast", ".", "kept", procs])
+    run(
+        f"ast.parse, files the pre-filter keeps ({procs} proc.)",
+        [sys.executable, "-c", _FLOOR, "ast", ".", "kept", procs],
+    )
     if not args.skip_floors:
         # Minutes per run: measured once.
-        run("libcst.parse_module every file (1 process)", [sys.executable, "-c", _FLOOR, "libcst", ".", "all", "1"],
-            repeat=1)
+        run(
+            "libcst.parse_module every file (1 process)",
+            [sys.executable, "-c", _FLOOR, "libcst", ".", "all", "1"],
+            repeat=1,
+        )
     stages = stage_profile(tree)
 
     modes = {
@@ -204,26 +211,37 @@ def main() -> int:
 
     walls = {label: wall for label, wall, _, _ in rows}
     anchor_f, anchor_all = walls.get(RUFF_F), walls.get(RUFF_ALL)
-    print(f"\nzlint benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"\nzlint benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     print(f"corpus: {', '.join(PINNED)} ({len(files)} files, {lines} lines), median of {args.repeat}")
-    print("`vs ruff F` is the fair comparison (Ruff's Pyflakes pass parses every file and resolves every name);"
-          " `--select ALL` mostly prints.\n")
-    print(f"| {'run':<50} | {'wall (s)':>8} | {'CPU (s)':>7} | {'vs ruff F':>9} | {'vs ruff ALL':>11} | {'peak RSS (MB)':>13} |")
+    print(
+        "`vs ruff F` is the fair comparison (Ruff's Pyflakes pass parses every file and resolves every name);"
+        " `--select ALL` mostly prints.\n"
+    )
+    print(
+        f"| {'run':<50} | {'wall (s)':>8} | {'CPU (s)':>7} | {'vs ruff F':>9} | {'vs ruff ALL':>11} "
+        f"| {'peak RSS (MB)':>13} |"
+    )
     print(f"|{'-' * 52}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 13}|{'-' * 15}|")
     for label, wall, cpu, peak in rows:
         ratio_f = f"{wall / anchor_f:.2f}x" if anchor_f else "n/a"
         ratio_all = f"{wall / anchor_all:.2f}x" if anchor_all else "n/a"
         print(f"| {label:<50} | {wall:>8.2f} | {cpu:>7.2f} | {ratio_f:>9} | {ratio_all:>11} | {peak:>13.0f} |")
-    print("\nWhere a cold run's time goes (one run, ZLINT_PROFILE_STAGES; per-file stages are summed over the"
-          " worker processes, so they add up to about the CPU time, not the wall time):\n")
+    print(
+        "\nWhere a cold run's time goes (one run, ZLINT_PROFILE_STAGES; per-file stages are summed over the"
+        " worker processes, so they add up to about the CPU time, not the wall time):\n"
+    )
     print(f"| {'stage':<56} | {'seconds':>8} |")
     print(f"|{'-' * 58}|{'-' * 10}|")
     for where, key in (("per file", "per_file_stages_summed_over_processes"), ("main process", "main_process")):
         for stage, seconds in sorted(stages.get(key, {}).items(), key=lambda item: -item[1]):
             print(f"| {where + ': ' + stage:<56} | {seconds:>8.2f} |")
-    for sarif, json_label in (("zlint check --no-cache --output-format sarif", "zlint check --no-cache (all workers)"),
-                              ("zlint check warm --output-format sarif", "zlint check warm (cache, unchanged)")):
+    for sarif, json_label in (
+        ("zlint check --no-cache --output-format sarif", "zlint check --no-cache (all workers)"),
+        ("zlint check warm --output-format sarif", "zlint check warm (cache, unchanged)"),
+    ):
         print(f"SARIF vs JSON: {sarif}: {walls[sarif] / walls[json_label]:.2f}x of `{json_label}`")
     print(f"\nfindings: {len(modes['cold'])}; identical in every mode: {'yes' if identical else 'NO'}")
     return 0 if identical else 1

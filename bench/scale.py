@@ -76,17 +76,23 @@ def scale_table(corpus_tree: Path, sizes) -> int:
                 if lines >= target:
                     break
             if lines < target:
-                print(f"only {lines} lines available (run bench/ecosystem.py to fetch its trees): "
-                      f"no row for {target}", file=sys.stderr)
+                print(
+                    f"only {lines} lines available (run bench/ecosystem.py to fetch its trees): no row for {target}",
+                    file=sys.stderr,
+                )
                 break
             wall, rss, cpu = measure(zlint_command("--no-cache"), root)
             rows.append((target, copied, lines, wall, cpu, rss))
             print(f"  {lines} lines: {wall:.1f} s", file=sys.stderr)
-    print(f"| {'lines':>9} | {'files':>6} | {'cold wall (s)':>13} | {'CPU (s)':>8} | {'wall s / M lines':>16} "
-          f"| {'peak RSS (MB)':>13} |")
+    print(
+        f"| {'lines':>9} | {'files':>6} | {'cold wall (s)':>13} | {'CPU (s)':>8} | {'wall s / M lines':>16} "
+        f"| {'peak RSS (MB)':>13} |"
+    )
     print(f"|{'-' * 11}|{'-' * 8}|{'-' * 15}|{'-' * 10}|{'-' * 18}|{'-' * 15}|")
     for _, count, total, wall, cpu, rss in rows:
-        print(f"| {total:>9} | {count:>6} | {wall:>13.2f} | {cpu:>8.2f} | {wall / (total / 1e6):>16.2f} | {rss:>13.0f} |")
+        print(
+            f"| {total:>9} | {count:>6} | {wall:>13.2f} | {cpu:>8.2f} | {wall / (total / 1e6):>16.2f} | {rss:>13.0f} |"
+        )
     return 0 if rows else 1
 
 
@@ -104,7 +110,9 @@ def main() -> int:
     start = time.perf_counter()
     check = subprocess.run(
         [sys.executable, "-m", "zlint", "check", "--no-cache", "--select", "ALL", "--output-format", "json", "."],
-        cwd=tree, capture_output=True, text=True,
+        cwd=tree,
+        capture_output=True,
+        text=True,
     )
     check_time = time.perf_counter() - start
     if check.returncode not in (0, 1) or "Traceback" in check.stderr:
@@ -117,7 +125,9 @@ def main() -> int:
     start = time.perf_counter()
     fix = subprocess.run(
         [sys.executable, "-m", "zlint", "fix", "--diff", "--no-cache", "--unsafe-fixes", "."],
-        cwd=tree, capture_output=True, text=True,
+        cwd=tree,
+        capture_output=True,
+        text=True,
     )
     fix_time = time.perf_counter() - start
     if fix.returncode not in (0, 1) or "Traceback" in fix.stderr:

@@ -68,12 +68,24 @@ def load_settings(
     from .selection import expand_selector
 
     if select and not _strings(select):
-        raise ConfigError("--select '' selects no rule; name rule codes (or ALL), or leave --select out for the defaults")
+        raise ConfigError(
+            "--select '' selects no rule; name rule codes (or ALL), or leave --select out for the defaults"
+        )
     explicit, inline = split_config_options(list(config))
-    overrides = Overrides(_strings(select), _strings(extend_select), _strings(ignore), _strings(exclude), inline,
-                          force_exclude, cli_target_version(target_version))
-    for option, selectors in (("--select", overrides.select), ("--extend-select", overrides.extend_select),
-                              ("--ignore", overrides.ignore)):
+    overrides = Overrides(
+        _strings(select),
+        _strings(extend_select),
+        _strings(ignore),
+        _strings(exclude),
+        inline,
+        force_exclude,
+        cli_target_version(target_version),
+    )
+    for option, selectors in (
+        ("--select", overrides.select),
+        ("--extend-select", overrides.extend_select),
+        ("--ignore", overrides.ignore),
+    ):
         for selector in selectors:
             expand_selector(selector, ALL_RULES, option)
     first = Path(paths[0]) if paths else Path(".")
@@ -86,8 +98,9 @@ def primary_config(settings: Settings, paths: Sequence[Path] = ()) -> Config:
     return settings.for_file(Path(paths[0]) if paths else Path("."))
 
 
-def check(paths: Sequence[Path], settings: Settings, options: RunOptions = RunOptions(),
-          stdin: Optional["StdinSource"] = None) -> "RunResult":
+def check(
+    paths: Sequence[Path], settings: Settings, options: RunOptions = RunOptions(), stdin: Optional["StdinSource"] = None
+) -> "RunResult":
     """Check ``paths`` (files or folders). ``stdin`` checks one text in place of a file."""
     from .runner import check_paths
 
@@ -98,12 +111,26 @@ def check(paths: Sequence[Path], settings: Settings, options: RunOptions = RunOp
     cache = None
     if options.cache:
         cache = options.cache_dir or (lambda group: group.cache_dir)
-    return check_paths(targets, config, jobs=options.jobs, cache_dir=cache, stdin=stdin, settings=settings,
-                       file_timeout=options.file_timeout, progress=options.progress)
+    return check_paths(
+        targets,
+        config,
+        jobs=options.jobs,
+        cache_dir=cache,
+        stdin=stdin,
+        settings=settings,
+        file_timeout=options.file_timeout,
+        progress=options.progress,
+    )
 
 
-def fix(paths: Sequence[Path], settings: Settings, *, unsafe: bool = False, write: bool = True,
-        file_timeout: Optional[float] = None) -> "FixOutcome":
+def fix(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    unsafe: bool = False,
+    write: bool = True,
+    file_timeout: Optional[float] = None,
+) -> "FixOutcome":
     """Plan every selected fix over ``paths`` and, with ``write``, apply them all or none (one fix
     at a time per project; one that was interrupted is finished first). The outcome holds the
     edits, the findings fixed and those refused with the reason, the run before and, when files
@@ -119,6 +146,7 @@ def fix(paths: Sequence[Path], settings: Settings, *, unsafe: bool = False, writ
         if not write:
             return outcome
         apply_fixes(outcome, config.project_root)
-    outcome.after = (check_paths(targets, config, settings=settings, file_timeout=file_timeout)
-                     if outcome.edits else outcome.before)
+    outcome.after = (
+        check_paths(targets, config, settings=settings, file_timeout=file_timeout) if outcome.edits else outcome.before
+    )
     return outcome

@@ -53,7 +53,9 @@ def _line_text(path: str, line: int, cache: Dict[str, List[str]]) -> str:
     return " ".join(text.split())
 
 
-def fingerprints(findings: List[Finding], root: Path, sources: Optional[Dict[str, str]] = None) -> List[Tuple[Finding, Entry]]:
+def fingerprints(
+    findings: List[Finding], root: Path, sources: Optional[Dict[str, str]] = None
+) -> List[Tuple[Finding, Entry]]:
     # The text the run read (standard input included); the disk only for cached results.
     cache: Dict[str, List[str]] = {path: text.splitlines() for path, text in (sources or {}).items()}
     seen: Counter = Counter()
@@ -94,8 +96,9 @@ def read_baseline(path: Path) -> List[Entry]:
         raise BaselineError(f"{path} is not a zlint baseline: {exc}") from None
 
 
-def apply_baseline(findings: List[Finding], entries: List[Entry], root: Path,
-                   sources: Optional[Dict[str, str]] = None) -> Tuple[List[Finding], List[Entry]]:
+def apply_baseline(
+    findings: List[Finding], entries: List[Entry], root: Path, sources: Optional[Dict[str, str]] = None
+) -> Tuple[List[Finding], List[Entry]]:
     """The findings not in the baseline, and the baseline entries nothing matched (stale)."""
     remaining = Counter(entries)
     new = []

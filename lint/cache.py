@@ -58,8 +58,11 @@ def _stamp(path: Path):
 
 def _valid_stamp(value) -> bool:
     return (
-        isinstance(value, list) and len(value) == 4 and all(type(v) is int for v in value[:2])
-        and isinstance(value[2], str) and type(value[3]) is int
+        isinstance(value, list)
+        and len(value) == 4
+        and all(type(v) is int for v in value[:2])
+        and isinstance(value[2], str)
+        and type(value[3]) is int
     )
 
 
@@ -126,7 +129,9 @@ class Cache:
             return cls(directory, key, {})
         except (OSError, ValueError, _Corrupt, RecursionError, MemoryError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-            return cls(directory, key, {}, [f"ignoring the unreadable cache file {path} ({reason}); it will be rewritten"])
+            return cls(
+                directory, key, {}, [f"ignoring the unreadable cache file {path} ({reason}); it will be rewritten"]
+            )
         return cls(directory, key, entries)
 
     def _warn_corrupt(self) -> None:
@@ -234,7 +239,9 @@ class Cache:
             os.replace(temp, self.file)
             temp = None
         except OSError as exc:  # a cache that cannot be written only costs time: warn, go on
-            self.save_error = f"cannot write the cache in {self.directory}: {exc.strerror or exc} (the next run starts cold)"
+            self.save_error = (
+                f"cannot write the cache in {self.directory}: {exc.strerror or exc} (the next run starts cold)"
+            )
         finally:
             if temp is not None:  # interrupted or failed: no half-written file stays behind
                 try:

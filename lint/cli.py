@@ -37,32 +37,71 @@ def cli() -> None:
 def _common_options(func):
     options = [
         click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path)),
-        click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma separated); replaces the default set."),
-        click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."),
+        click.option(
+            "--select",
+            multiple=True,
+            help="Rule codes or prefixes to enable (comma separated); replaces the default set.",
+        ),
+        click.option(
+            "--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."
+        ),
         click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
         click.option("--exclude", multiple=True, help="Extra gitignore-style patterns to exclude."),
-        click.option("--config", "config_file", multiple=True,
-                     help="A configuration file to use instead of searching for one, or a TOML `KEY = VALUE` "
-                          "that overrides one setting (repeatable)."),
-        click.option("--force-exclude/--no-force-exclude", default=None,
-                     help="Apply the excludes to paths given explicitly, too (as pre-commit passes them)."),
-        click.option("--target-version", default=None, metavar="3.X",
-                     help="The Python version whose syntax the code is written in "
-                          "(default: target-version, else this interpreter's)."),
-        click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, envvar="ZLINT_OUTPUT_FORMAT",
-                     help="How to print findings (default: $ZLINT_OUTPUT_FORMAT, else text)."),
-        click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout."),
+        click.option(
+            "--config",
+            "config_file",
+            multiple=True,
+            help="A configuration file to use instead of searching for one, or a TOML `KEY = VALUE` "
+            "that overrides one setting (repeatable).",
+        ),
+        click.option(
+            "--force-exclude/--no-force-exclude",
+            default=None,
+            help="Apply the excludes to paths given explicitly, too (as pre-commit passes them).",
+        ),
+        click.option(
+            "--target-version",
+            default=None,
+            metavar="3.X",
+            help="The Python version whose syntax the code is written in "
+            "(default: target-version, else this interpreter's).",
+        ),
+        click.option(
+            "--output-format",
+            type=click.Choice(OUTPUT_FORMATS),
+            default=None,
+            envvar="ZLINT_OUTPUT_FORMAT",
+            help="How to print findings (default: $ZLINT_OUTPUT_FORMAT, else text).",
+        ),
+        click.option(
+            "--output-file",
+            "-o",
+            type=click.Path(path_type=Path),
+            help="Write the report to this file instead of stdout.",
+        ),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line."),
         click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
-        click.option("--cache-dir", type=click.Path(path_type=Path), envvar="ZLINT_CACHE_DIR",
-                     help="Where the result cache lives (default: .zlint_cache in the project root)."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: one per CPU)."),
-        click.option("--diff", is_flag=True, help="With fixing: print the changes as one unified diff and write nothing."),
-        click.option("--file-timeout", type=click.FloatRange(min=0), default=None, envvar="ZLINT_FILE_TIMEOUT",
-                     help="Seconds one file may take before it is reported as an internal error (default 60; 0: no limit)."),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path),
+            envvar="ZLINT_CACHE_DIR",
+            help="Where the result cache lives (default: .zlint_cache in the project root).",
+        ),
+        click.option(
+            "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU)."
+        ),
+        click.option(
+            "--diff", is_flag=True, help="With fixing: print the changes as one unified diff and write nothing."
+        ),
+        click.option(
+            "--file-timeout",
+            type=click.FloatRange(min=0),
+            default=None,
+            envvar="ZLINT_FILE_TIMEOUT",
+            help="Seconds one file may take before it is reported as an internal error (default 60; 0: no limit).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -74,34 +113,79 @@ def _load_config(targets, config_file, select, extend_select, ignore, exclude, f
     what is done once: the cache folder to clean, a baseline's paths, standard input)."""
     from .api import load_settings, primary_config
 
-    settings = load_settings(targets, select=select, extend_select=extend_select, ignore=ignore, exclude=exclude,
-                             config=config_file, force_exclude=force_exclude, target_version=target_version)
+    settings = load_settings(
+        targets,
+        select=select,
+        extend_select=extend_select,
+        ignore=ignore,
+        exclude=exclude,
+        config=config_file,
+        force_exclude=force_exclude,
+        target_version=target_version,
+    )
     return primary_config(settings, targets), settings
 
 
 @cli.command()
 @_common_options
 @click.option("--fix", is_flag=True, help="Apply fixes (the same as `zlint fix`).")
-@click.option("--runtime-report", type=click.Path(path_type=Path),
-              help="Merge a runtime guard report: confirm findings it saw, add writes only it saw.")
+@click.option(
+    "--runtime-report",
+    type=click.Path(path_type=Path),
+    help="Merge a runtime guard report: confirm findings it saw, add writes only it saw.",
+)
 @click.option("--statistics", is_flag=True, help="Print a count of findings per rule instead of the findings.")
 @click.option("--show-suppressed", is_flag=True, help="Include suppressed findings (SARIF: as suppressions).")
 @click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings in this file.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not recorded in this file.")
-@click.option("--stdin-filename", type=click.Path(path_type=Path),
-              help="With PATHS `-`: the path the code read from standard input is checked as (for imports, "
-                   "per-file ignores and the reported file name).")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    help="With PATHS `-`: the path the code read from standard input is checked as (for imports, "
+    "per-file ignores and the reported file name).",
+)
 @click.option("--show-settings", is_flag=True, help="Print the settings that apply to the first path, and exit.")
 @click.option("--show-files", is_flag=True, help="Print the files that would be checked, and exit.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list each fix applied.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when anything was fixed.")
-@click.option("--check-syntax", is_flag=True,
-              help="Parse every file for ZL000 (syntax errors), not only those a selected rule needs parsed "
-                   "(the setting check-syntax).")
-def check(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version, output_format,
-          output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, file_timeout, fix, runtime_report, statistics,
-          show_suppressed, write_baseline, baseline, stdin_filename, show_settings, show_files, show_fixes,
-          exit_non_zero_on_fix, check_syntax) -> None:
+@click.option(
+    "--check-syntax",
+    is_flag=True,
+    help="Parse every file for ZL000 (syntax errors), not only those a selected rule needs parsed "
+    "(the setting check-syntax).",
+)
+def check(
+    paths,
+    select,
+    extend_select,
+    ignore,
+    exclude,
+    config_file,
+    force_exclude,
+    target_version,
+    output_format,
+    output_file,
+    exit_zero,
+    quiet,
+    unsafe_fixes,
+    no_cache,
+    cache_dir,
+    jobs,
+    diff,
+    file_timeout,
+    fix,
+    runtime_report,
+    statistics,
+    show_suppressed,
+    write_baseline,
+    baseline,
+    stdin_filename,
+    show_settings,
+    show_files,
+    show_fixes,
+    exit_non_zero_on_fix,
+    check_syntax,
+) -> None:
     """Check PATHS (default: the current directory) and report findings. PATHS `-` reads one file
     from standard input."""
     if check_syntax:  # as `--config "check-syntax = true"`: it overrides the files' setting
@@ -112,17 +196,41 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
     if stdin_filename is not None and not reads_stdin:
         _fail("--stdin-filename needs `-` among the paths")
     if fix or diff:
-        refused = [name for name, given in (("--statistics", statistics), ("--baseline", baseline is not None),
-                                            ("--write-baseline", write_baseline is not None),
-                                            ("--runtime-report", runtime_report is not None),
-                                            ("--show-suppressed", show_suppressed), ("--show-settings", show_settings),
-                                            ("--show-files", show_files)) if given]
+        refused = [
+            name
+            for name, given in (
+                ("--statistics", statistics),
+                ("--baseline", baseline is not None),
+                ("--write-baseline", write_baseline is not None),
+                ("--runtime-report", runtime_report is not None),
+                ("--show-suppressed", show_suppressed),
+                ("--show-settings", show_settings),
+                ("--show-files", show_files),
+            )
+            if given
+        ]
         if refused:
             _fail(f"{', '.join(refused)} cannot be combined with fixing (--fix/--diff): check first, then fix")
         _refuse_fix_only_options(jobs, cache_dir)
-        _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero,
-                 quiet, unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix,
-                 file_timeout=file_timeout)
+        _run_fix(
+            paths,
+            select,
+            extend_select,
+            ignore,
+            exclude,
+            config_file,
+            output_format,
+            output_file,
+            exit_zero,
+            quiet,
+            unsafe_fixes,
+            diff,
+            force_exclude,
+            target_version,
+            show_fixes,
+            exit_non_zero_on_fix,
+            file_timeout=file_timeout,
+        )
         return
     from .api import RunOptions
     from .api import check as run_check
@@ -137,8 +245,9 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
     else:
         targets = list(paths) or [Path(".")]
     try:
-        config, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
-                                        target_version)
+        config, settings = _load_config(
+            targets, config_file, select, extend_select, ignore, exclude, force_exclude, target_version
+        )
         _finish_interrupted_fix(config.project_root)
         if stdin is not None and stdin_filename is not None:
             config = settings.for_file(stdin.path)
@@ -180,8 +289,11 @@ def check(paths, select, extend_select, ignore, exclude, config_file, force_excl
                 return
             result.findings, stale = apply_baseline(result.findings, entries, config.project_root, result.sources)
             for entry in stale:
-                click.echo(f"warning: stale baseline entry: {entry.code} in {entry.path} ({entry.fingerprint}) "
-                           f"matches no finding any more", err=True)
+                click.echo(
+                    f"warning: stale baseline entry: {entry.code} in {entry.path} ({entry.fingerprint}) "
+                    f"matches no finding any more",
+                    err=True,
+                )
         if runtime_report is not None:
             from .discovery import discover_groups
             from .runtime_report import ReportError, load_report, merge
@@ -244,22 +356,79 @@ def _prepare_output(output_file: Path) -> None:
 @_common_options
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (path, line, code).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when anything was fixed, even if nothing is left.")
-@click.option("--fix-only", is_flag=True,
-              help="Print only what was fixed (or why nothing could be), not the findings left, and exit 0 for them "
-                   "(the pre-commit fix hook: the check hook reports the rest).")
-def fix_command(paths, select, extend_select, ignore, exclude, config_file, force_exclude, target_version,
-                output_format, output_file, exit_zero, quiet, unsafe_fixes, no_cache, cache_dir, jobs, diff, file_timeout, show_fixes,
-                exit_non_zero_on_fix, fix_only) -> None:
+@click.option(
+    "--fix-only",
+    is_flag=True,
+    help="Print only what was fixed (or why nothing could be), not the findings left, and exit 0 for them "
+    "(the pre-commit fix hook: the check hook reports the rest).",
+)
+def fix_command(
+    paths,
+    select,
+    extend_select,
+    ignore,
+    exclude,
+    config_file,
+    force_exclude,
+    target_version,
+    output_format,
+    output_file,
+    exit_zero,
+    quiet,
+    unsafe_fixes,
+    no_cache,
+    cache_dir,
+    jobs,
+    diff,
+    file_timeout,
+    show_fixes,
+    exit_non_zero_on_fix,
+    fix_only,
+) -> None:
     """Rewrite fixable findings in PATHS into forward-argument threading."""
     _refuse_fix_only_options(jobs, cache_dir)
-    _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-             unsafe_fixes, diff, force_exclude, target_version, show_fixes, exit_non_zero_on_fix, fix_only,
-             file_timeout=file_timeout)
+    _run_fix(
+        paths,
+        select,
+        extend_select,
+        ignore,
+        exclude,
+        config_file,
+        output_format,
+        output_file,
+        exit_zero,
+        quiet,
+        unsafe_fixes,
+        diff,
+        force_exclude,
+        target_version,
+        show_fixes,
+        exit_non_zero_on_fix,
+        fix_only,
+        file_timeout=file_timeout,
+    )
 
 
-def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_format, output_file, exit_zero, quiet,
-             unsafe_fixes, diff, force_exclude=None, target_version=None, show_fixes=False,
-             exit_non_zero_on_fix=False, fix_only=False, file_timeout=None) -> None:
+def _run_fix(
+    paths,
+    select,
+    extend_select,
+    ignore,
+    exclude,
+    config_file,
+    output_format,
+    output_file,
+    exit_zero,
+    quiet,
+    unsafe_fixes,
+    diff,
+    force_exclude=None,
+    target_version=None,
+    show_fixes=False,
+    exit_non_zero_on_fix=False,
+    fix_only=False,
+    file_timeout=None,
+) -> None:
     from .api import fix as run_fix
     from .fix.apply import FixError
     from .fix.run import unified_diff
@@ -269,8 +438,9 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         _fail("fixes edit files on disk and may span several files: check standard input, fix the files")
     targets = list(paths) or [Path(".")]
     try:
-        _, settings = _load_config(targets, config_file, select, extend_select, ignore, exclude, force_exclude,
-                                        target_version)
+        _, settings = _load_config(
+            targets, config_file, select, extend_select, ignore, exclude, force_exclude, target_version
+        )
         if output_file is not None:
             _prepare_output(output_file)
         outcome = run_fix(targets, settings, unsafe=unsafe_fixes, write=not diff, file_timeout=file_timeout)
@@ -291,8 +461,10 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
     fixed = len(outcome.applied) if outcome.edits else 0
     if show_fixes and outcome.edits:
         for finding in outcome.applied:
-            click.echo(f"Fixed {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} {finding.name}",
-                       err=True)
+            click.echo(
+                f"Fixed {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} {finding.name}",
+                err=True,
+            )
     if not quiet:
         for shown in outcome.changed_files():
             click.echo(f"Changed {shown}", err=True)
@@ -306,14 +478,17 @@ def _run_fix(paths, select, extend_select, ignore, exclude, config_file, output_
         if result.internal_errors:
             sys.exit(EXIT_ERROR)
         sys.exit(EXIT_FINDINGS if exit_non_zero_on_fix and fixed else EXIT_CLEAN)
-    _report_and_exit(result, output_format, output_file, exit_zero, quiet,
-                     {"exit_on_fix": bool(exit_non_zero_on_fix and fixed)})
+    _report_and_exit(
+        result, output_format, output_file, exit_zero, quiet, {"exit_on_fix": bool(exit_non_zero_on_fix and fixed)}
+    )
 
 
 def _echo_refused(outcome) -> None:
     """Each finding the fix left as it was, and why."""
     for finding, why in outcome.refused:
-        click.echo(f"Not fixed: {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code}: {why}", err=True)
+        click.echo(
+            f"Not fixed: {finding.path}:{finding.start.line}:{finding.start.column}: {finding.code}: {why}", err=True
+        )
 
 
 def _finish_interrupted_fix(root: Path) -> None:
@@ -419,7 +594,15 @@ def list_rules() -> None:
 
     rows = [("Code", "Name", "Fix", "Default", "Summary")]
     for rule in ALL_RULES:
-        rows.append((rule.code, rule.name, "yes" if rule.fixable else "no", "on" if rule.default_enabled else "off", rule.summary()))
+        rows.append(
+            (
+                rule.code,
+                rule.name,
+                "yes" if rule.fixable else "no",
+                "on" if rule.default_enabled else "off",
+                rule.summary(),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])

@@ -19,9 +19,28 @@ class ConfigError(Exception):
 
 
 DEFAULT_EXCLUDE = (
-    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d", ".pytype",
-    ".ruff_cache", ".svn", ".tox", ".venv", ".zlint_cache", "__pypackages__", "_build",
-    "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".zlint_cache",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
 )
 
 DEFAULT_PARAMETER_TEMPLATE = "{attr}_override"
@@ -85,8 +104,18 @@ def _parse_template(value, where: Path) -> str:
 
 
 _TOP_LEVEL_KEYS = {
-    "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores",
-    "respect-gitignore", "src", "fix", "cache-dir", "force-exclude", "target-version",
+    "select",
+    "extend-select",
+    "ignore",
+    "exclude",
+    "extend-exclude",
+    "per-file-ignores",
+    "respect-gitignore",
+    "src",
+    "fix",
+    "cache-dir",
+    "force-exclude",
+    "target-version",
     "check-syntax",
 }
 _FIX_KEYS = {"parameter-template"}
@@ -97,7 +126,9 @@ def parse_target_version(value, where: str) -> Tuple[int, int]:
     text = value.strip().lower() if isinstance(value, str) else ""
     match = re.fullmatch(r"(?:py)?3\.?(\d{1,2})", text)
     if not match or not 7 <= int(match.group(1)) <= 15:
-        raise ConfigError(f"{where}: `target-version` must be a Python version such as \"3.12\" or \"py312\", got {value!r}")
+        raise ConfigError(
+            f'{where}: `target-version` must be a Python version such as "3.12" or "py312", got {value!r}'
+        )
     return (3, int(match.group(1)))
 
 

@@ -119,8 +119,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     rule.add_argument("--docs-dir", type=Path, default=Path("docs/rules"))
     args = parser.parse_args(argv)
     if not args.rules_dir.is_dir():
-        print(f"error: {args.rules_dir} is not a folder (run from the repository root, or pass --rules-dir)",
-              file=sys.stderr)
+        print(
+            f"error: {args.rules_dir} is not a folder (run from the repository root, or pass --rules-dir)",
+            file=sys.stderr,
+        )
         return 2
     try:
         written = new_rule(args.code, args.name, args.rules_dir, args.docs_dir if args.docs_dir.is_dir() else None)

@@ -113,7 +113,9 @@ def discover(paths: Sequence[Path], config: Config) -> Tuple[List[Path], List[st
     return files, warnings
 
 
-def discover_groups(paths: Sequence[Path], settings) -> Tuple[List[Tuple[Config, List[Path]]], List[str], List[Tuple[Path, str]]]:
+def discover_groups(
+    paths: Sequence[Path], settings
+) -> Tuple[List[Tuple[Config, List[Path]]], List[str], List[Tuple[Path, str]]]:
     """The files to check grouped by the settings that apply to each (the nearest [tool.zlint]
     above it), each group sorted; warnings for paths that yielded nothing; and the files or
     folders that could not be read (path, reason), which the run reports as ZL000."""
@@ -170,8 +172,15 @@ def force_excluded(path: Path, config: Config, file_filter: FileFilter, is_dir: 
     return False
 
 
-def _walk(directory: Path, layers: List[_IgnoreLayer], settings, filter_for, found: dict, unreadable: list,
-          inherited: Optional[Config] = None) -> None:
+def _walk(
+    directory: Path,
+    layers: List[_IgnoreLayer],
+    settings,
+    filter_for,
+    found: dict,
+    unreadable: list,
+    inherited: Optional[Config] = None,
+) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as exc:

@@ -81,7 +81,9 @@ class _Walker:
             if isinstance(base, SubValue):
                 is_slice = any(isinstance(el.slice, cst.Slice) for el in node.slice)
                 if is_slice:
-                    return replace(base, links=base.links + (ChainLink("[:]", base.links[-1].class_name, base.links[-1].resolved),))
+                    return replace(
+                        base, links=base.links + (ChainLink("[:]", base.links[-1].class_name, base.links[-1].resolved),)
+                    )
                 typ, reason = elem_type(base.type)
                 return SubValue(base.links + (link_for("[*]", typ, reason),), typ, base.broadcast)
             return None
@@ -143,7 +145,9 @@ class _Walker:
             if isinstance(base, (SelfValue, SubValue)) and method == "get_submodule" and args:
                 target = string_literal(args[0].value) or "?"
                 links = base.links if isinstance(base, SubValue) else ()
-                return SubValue(links + (ChainLink(f".get_submodule({target!r})", None, False, "looked up by name"),), None)
+                return SubValue(
+                    links + (ChainLink(f".get_submodule({target!r})", None, False, "looked up by name"),), None
+                )
             if isinstance(base, SelfValue):
                 return self._method_result(method)
             if isinstance(base, SubValue) and not args and module_getter_name(method):
@@ -206,7 +210,9 @@ class _Walker:
             result = _Walker(self.index, base.type.cls, ClassAnalysis(base.type.cls))._method_result(method)
             if not isinstance(result, SubValue):
                 return None
-            return SubValue(base.links + (replace(result.links[0], expression=expression),), result.type, base.broadcast)
+            return SubValue(
+                base.links + (replace(result.links[0], expression=expression),), result.type, base.broadcast
+            )
         link = ChainLink(expression, None, False, "returned by a getter of a class zlint cannot see")
         return SubValue(base.links + (link,), None, base.broadcast)
 
@@ -263,7 +269,9 @@ class _Walker:
         elif isinstance(target, (cst.Tuple, cst.List)):
             items = value.items if isinstance(value, TupleValue) else ()
             for position, element in enumerate(target.elements):
-                item = items[position] if position < len(items) and not isinstance(element, cst.StarredElement) else None
+                item = (
+                    items[position] if position < len(items) and not isinstance(element, cst.StarredElement) else None
+                )
                 inner = element.value
                 self.bind(inner, item, env)
         elif isinstance(target, cst.StarredElement):
@@ -396,7 +404,9 @@ class _Walker:
         value = env[subject.value]
         assert isinstance(value, SubValue)  # checked above
         last = value.links[-1]
-        links = value.links[:-1] + (ChainLink(last.expression, typ.label, typ.resolved, "" if typ.resolved else typ.reason),)
+        links = value.links[:-1] + (
+            ChainLink(last.expression, typ.label, typ.resolved, "" if typ.resolved else typ.reason),
+        )
         env[subject.value] = replace(value, links=links, type=typ)
 
     def write_targets(self, target: cst.BaseExpression, stmt: cst.CSTNode, kind: str, env: Dict[str, Value]) -> None:
@@ -418,16 +428,36 @@ class _Walker:
             self.seen_targets.add(id(target))
             self.analysis.self_writes.append(
                 AttributeWrite(
-                    kind, target, stmt, SubValue((), None), target.attr.value, self.method, self.function,
-                    tuple(self.trail), owner_expr=target.value, value=getattr(stmt, "value", None),
+                    kind,
+                    target,
+                    stmt,
+                    SubValue((), None),
+                    target.attr.value,
+                    self.method,
+                    self.function,
+                    tuple(self.trail),
+                    owner_expr=target.value,
+                    value=getattr(stmt, "value", None),
                 )
             )
-        elif isinstance(owner, SubValue) and chain_is_module(owner.links) and not tensor_write(owner.type, target.attr.value):
+        elif (
+            isinstance(owner, SubValue)
+            and chain_is_module(owner.links)
+            and not tensor_write(owner.type, target.attr.value)
+        ):
             self.seen_targets.add(id(target))
             self.analysis.writes.append(
                 AttributeWrite(
-                    kind, target, stmt, owner, target.attr.value, self.method, self.function, tuple(self.trail),
-                    owner_expr=target.value, value=getattr(stmt, "value", None),
+                    kind,
+                    target,
+                    stmt,
+                    owner,
+                    target.attr.value,
+                    self.method,
+                    self.function,
+                    tuple(self.trail),
+                    owner_expr=target.value,
+                    value=getattr(stmt, "value", None),
                 )
             )
 
@@ -527,8 +557,17 @@ class _Walker:
         self.seen_targets.add(id(target))
         self.analysis.writes.append(
             AttributeWrite(
-                kind, target, stmt, owner, attr, self.method, self.function, tuple(self.trail),
-                owner_expr=owner_expr, value=getattr(stmt, "value", None), form=form,
+                kind,
+                target,
+                stmt,
+                owner,
+                attr,
+                self.method,
+                self.function,
+                tuple(self.trail),
+                owner_expr=owner_expr,
+                value=getattr(stmt, "value", None),
+                form=form,
             )
         )
 
@@ -551,8 +590,17 @@ class _Walker:
         self.seen_targets.add(id(call))
         self.analysis.writes.append(
             AttributeWrite(
-                "assign", call, call, owner, None, self.method, self.function, tuple(self.trail),
-                owner_expr=owner_expr, value=None, form=form,
+                "assign",
+                call,
+                call,
+                owner,
+                None,
+                self.method,
+                self.function,
+                tuple(self.trail),
+                owner_expr=owner_expr,
+                value=None,
+                form=form,
             )
         )
         return True
@@ -574,8 +622,17 @@ class _Walker:
         removable = isinstance(stmt, cst.Expr) and stmt.value is call
         self.analysis.writes.append(
             AttributeWrite(
-                "assign", call, stmt if removable else call, owner, string_literal(call.args[1].value), self.method,
-                self.function, tuple(self.trail), owner_expr=call.args[0].value, value=call.args[2].value, form=name,
+                "assign",
+                call,
+                stmt if removable else call,
+                owner,
+                string_literal(call.args[1].value),
+                self.method,
+                self.function,
+                tuple(self.trail),
+                owner_expr=call.args[0].value,
+                value=call.args[2].value,
+                form=name,
             )
         )
         return True
@@ -609,7 +666,9 @@ class _Walker:
         if not isinstance(base, (SelfValue, SubValue)) or len(call.args) != 1:
             return
         prefix = "self" if isinstance(base, SelfValue) else _chain_text(base)
-        module = SubValue((ChainLink(f"{prefix}.apply()", None, False, "any module visited by apply()"),), None, broadcast=True)
+        module = SubValue(
+            (ChainLink(f"{prefix}.apply()", None, False, "any module visited by apply()"),), None, broadcast=True
+        )
         fn = call.args[0].value
         if isinstance(fn, cst.Lambda):
             params = list(fn.params.params)
@@ -649,7 +708,9 @@ class _Walker:
                     attributes.append((current, scope))
                 if isinstance(current.value, cst.Attribute):
                     inner_attributes.add(id(current.value))
-            if isinstance(current, (cst.FunctionDef, cst.ClassDef)) or (isinstance(current, cst.Lambda) and not in_lambda):
+            if isinstance(current, (cst.FunctionDef, cst.ClassDef)) or (
+                isinstance(current, cst.Lambda) and not in_lambda
+            ):
                 continue
             if isinstance(current, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                 inner = dict(scope)
@@ -694,7 +755,9 @@ class _Walker:
             callee = self.eval(call.func, env)
             if isinstance(callee, SubValue) and id(call) not in self.seen_calls:
                 self.seen_calls.add(id(call))
-                self.analysis.calls.append(SubmoduleCall(call, callee, stmt, self.method, self.function, tuple(self.trail)))
+                self.analysis.calls.append(
+                    SubmoduleCall(call, callee, stmt, self.method, self.function, tuple(self.trail))
+                )
 
     def _record_call_site(self, call: cst.Call, env: Dict[str, Value]) -> None:
         name = call.func.attr.value  # type: ignore[attr-defined]  # callers pass `self.m(...)`
@@ -782,7 +845,9 @@ def method_effects(index: ProjectIndex, cls: ClassSummary, name: str, setter: bo
         walker.method = other
         walker.walk_function(inner, {}, first_param_name(inner), bound=env)
     effects = [Effect(w.owner.links, w.owner.type, w.attr, w.form, w.owner.broadcast) for w in analysis.writes]
-    effects += [Effect(w.owner.links, w.owner.type, w.attr, w.form, w.owner.broadcast) for w in analysis.indirect_writes]
+    effects += [
+        Effect(w.owner.links, w.owner.type, w.attr, w.form, w.owner.broadcast) for w in analysis.indirect_writes
+    ]
     cache[key] = tuple(effects)
     return cache[key]
 
@@ -808,4 +873,3 @@ def analyse_class(index: ProjectIndex, cls: ClassSummary) -> ClassAnalysis:
         walker.walk_function(func, {}, self_name, bound=env)
     analysis.toggles = find_toggles(analysis)
     return analysis
-

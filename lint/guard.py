@@ -188,4 +188,3 @@ def _uninstall() -> None:
         handle.remove()
     ForwardGuard._handles = []
     _STATE.stack.clear()
-

@@ -39,8 +39,16 @@ TORCH_CONTAINERS = {
 }
 # torch.nn classes that hold submodules of their own; every other torch.nn layer is a leaf.
 TORCH_COMPOSITES = {
-    "Module", "ModuleList", "ModuleDict", "Sequential", "MultiheadAttention", "Transformer",
-    "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer",
+    "Module",
+    "ModuleList",
+    "ModuleDict",
+    "Sequential",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
 }
 # Names under torch.nn that are classes but not modules.
 TORCH_NN_NOT_MODULES = {"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"}
@@ -121,8 +129,12 @@ def _earlier(candidates: Tuple[Path, ...], found: Path) -> int:
 
 
 class ProjectIndex:
-    def __init__(self, roots: Optional[ImportRoots] = None, whole_modules: bool = False,
-                 analyse: Optional[Callable[["ProjectIndex", ClassSummary], Any]] = None):
+    def __init__(
+        self,
+        roots: Optional[ImportRoots] = None,
+        whole_modules: bool = False,
+        analyse: Optional[Callable[["ProjectIndex", ClassSummary], Any]] = None,
+    ):
         self.whole_modules = whole_modules  # zlint fix rewrites files: it needs whole-file trees
         self.roots = roots if roots is not None else ImportRoots(Path.cwd())
         self._parsed: Dict[Path, ParsedFile] = {}
@@ -186,7 +198,8 @@ class ProjectIndex:
         text = lambda: parsed.source.text if parsed.source is not None else None  # noqa: E731
         summary = (
             summarise(path, tree, lambda: parsed.module, text, self.whole_modules, roots=self.roots)
-            if tree is not None else None
+            if tree is not None
+            else None
         )
         self._summaries[path] = summary
         if summary is not None:
@@ -201,8 +214,12 @@ class ProjectIndex:
         probed: List[Path] = []  # paths that would change this lookup if they appeared
         for root in self.roots.search_order(near_root):
             key = (root, name)
-            candidates = (root / rel / "__init__.py", root / rel.with_suffix(".py"),
-                          root / rel / "__init__.pyi", root / rel.with_suffix(".pyi"))
+            candidates = (
+                root / rel / "__init__.py",
+                root / rel.with_suffix(".py"),
+                root / rel / "__init__.pyi",
+                root / rel.with_suffix(".pyi"),
+            )
             if key not in self._by_name:
                 self._by_name[key] = None
                 for candidate in candidates:
@@ -211,7 +228,7 @@ class ProjectIndex:
                         break
             found = self._by_name[key]
             if found is not None:
-                self._record_missing(near, probed + list(candidates[:_earlier(candidates, found.path)]))
+                self._record_missing(near, probed + list(candidates[: _earlier(candidates, found.path)]))
                 return self.record_dependency(near, found)
             probed.extend(candidates)
         # PEP 420: a folder without __init__.py is a package only when no regular one exists.
@@ -224,8 +241,9 @@ class ProjectIndex:
                     break
         found_ns = self._namespaces[key_ns]
         top = rel.parts[0]
-        if found_ns is not None or any((root / top).exists() or (root / f"{top}.py").exists()
-                                       for root in self.roots.search_order(near_root)):
+        if found_ns is not None or any(
+            (root / top).exists() or (root / f"{top}.py").exists() for root in self.roots.search_order(near_root)
+        ):
             # Only names the project has a package for: a new file could make them resolve.
             # (An installed package's name, `torch`, is not watched for a shadowing file.)
             if found_ns is None:
@@ -335,8 +353,11 @@ class ProjectIndex:
             binding = summary.imports.get(part)
             # `from . import x` in a package's __init__ binds its own submodule x.
             self_import = binding is not None and binding.name == part and binding.module == summary.name
-            if part in summary.classes or part in summary.function_names or part in summary.aliases or (
-                binding is not None and not self_import
+            if (
+                part in summary.classes
+                or part in summary.function_names
+                or part in summary.aliases
+                or (binding is not None and not self_import)
             ):
                 return self._resolve_local(summary, part, walk)
             sub = self.find_module(f"{summary.name}.{part}", summary)
@@ -357,7 +378,9 @@ class ProjectIndex:
         """Each base of ``cls`` resolved, and those that are project classes (computed once)."""
         found = self._bases.get(cls)
         if found is None:
-            symbols = [self.resolve(cls.module, dotted) if dotted else Unresolved("not a name") for dotted in cls.base_names]
+            symbols = [
+                self.resolve(cls.module, dotted) if dotted else Unresolved("not a name") for dotted in cls.base_names
+            ]
             projects = [sym.cls for sym in symbols if isinstance(sym, ProjectClass) and sym.cls is not cls]
             found = self._bases[cls] = (symbols, projects)
         return found
@@ -432,8 +455,9 @@ class ProjectIndex:
                 return ModuleType(external=symbol.qualname)
             if symbol.qualname.split(".")[0] in _STDLIB or symbol.qualname.startswith("torch."):
                 return None
-            return ModuleType(external=symbol.qualname, certain=False,
-                              reason=f"`{spelled}` is defined outside the checked tree")
+            return ModuleType(
+                external=symbol.qualname, certain=False, reason=f"`{spelled}` is defined outside the checked tree"
+            )
         if isinstance(symbol, (ProjectModule, ProjectFunction)):
             return None
         return ModuleType(certain=False, reason=symbol.reason)
@@ -457,7 +481,9 @@ class ProjectIndex:
                     continue  # a cycle of bases: Python rejects it; the repeated class adds nothing
                 in_progress.add(current)
                 stack.append((current, True))
-                stack.extend((base, False) for base in bases if base not in self._submodules and base not in in_progress)
+                stack.extend(
+                    (base, False) for base in bases if base not in self._submodules and base not in in_progress
+                )
                 continue
             result: Dict[str, SubmoduleAttr] = {}
             for base in reversed(bases):
@@ -552,7 +578,12 @@ class _ConstructionScanner:
             # iterates it, and neither its name nor its factory says tokenizer, config, ...
             used = _attributes_used_as_modules(self.cls)
             for name, guess in self.tentative.items():
-                if name not in self.found and name in used and not callable_non_module(name) and not named_like_a_non_module(name):
+                if (
+                    name not in self.found
+                    and name in used
+                    and not callable_non_module(name)
+                    and not named_like_a_non_module(name)
+                ):
                     self.found[name] = guess
         return self.found
 

@@ -29,15 +29,25 @@ def written_object(ctx: "FileContext", write: "IndirectWrite") -> str:
     return ctx.code(base) + receiver
 
 
-def indirect_finding(ctx: "FileContext", rule: "Rule", analysis: "ClassAnalysis", write: "IndirectWrite",
-                     what: str) -> Finding:
+def indirect_finding(
+    ctx: "FileContext", rule: "Rule", analysis: "ClassAnalysis", write: "IndirectWrite", what: str
+) -> Finding:
     """``what`` says what is written and where, e.g. "sets `skip` on submodule `layer.attention`"."""
     from .fix.plan import FixVerdict
 
     message = f"`{analysis.cls.name}.{write.method}` {what} through `{write.via}` at forward time"
-    verdict = FixVerdict(None, False, f"no fix: the write is made by `{write.via}`; pass the value to the "
-                                      f"block's forward instead of calling it")
+    verdict = FixVerdict(
+        None,
+        False,
+        f"no fix: the write is made by `{write.via}`; pass the value to the block's forward instead of calling it",
+    )
     return ctx.finding(
-        rule, write.node, message, chain=write.owner.links, statement=write.statement,
-        function=write.function, owner=analysis.cls.name, fix=verdict,
+        rule,
+        write.node,
+        message,
+        chain=write.owner.links,
+        statement=write.statement,
+        function=write.function,
+        owner=analysis.cls.name,
+        fix=verdict,
     )

@@ -331,8 +331,13 @@ def summarise(
 ) -> ModuleSummary:
     name, is_package, root = module_name_for(path, roots)
     summary = ModuleSummary(
-        path=path.resolve(), name=name, is_package=is_package, root=root, load_cst=load_cst,
-        load_text=load_text, whole_modules=whole_modules,
+        path=path.resolve(),
+        name=name,
+        is_package=is_package,
+        root=root,
+        load_cst=load_cst,
+        load_text=load_text,
+        whole_modules=whole_modules,
     )
     _visit_top_level(tree.body, summary)
     return summary

@@ -69,14 +69,27 @@ def lower_pep695(text: str) -> Optional[str]:
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         after = tokens[index + 2] if index + 2 < len(tokens) else None
-        if (token.type == tokenize.NAME and token.string in ("class", "def") and following is not None
-                and following.type == tokenize.NAME and after is not None and after.string == "["):
+        if (
+            token.type == tokenize.NAME
+            and token.string in ("class", "def")
+            and following is not None
+            and following.type == tokenize.NAME
+            and after is not None
+            and after.string == "["
+        ):
             close = _matching_bracket(tokens, index + 2)
             if close is not None:
                 _blank(chars, offset(after.start), offset(tokens[close].end))
                 changed = True
-        elif (statement_start and token.type == tokenize.NAME and token.string == "type" and following is not None
-              and following.type == tokenize.NAME and after is not None and after.string in ("=", "[")):
+        elif (
+            statement_start
+            and token.type == tokenize.NAME
+            and token.string == "type"
+            and following is not None
+            and following.type == tokenize.NAME
+            and after is not None
+            and after.string in ("=", "[")
+        ):
             # "type Alias" -> "Alias     ": the alias name moves to where the statement starts.
             begin, name_end = offset(token.start), offset(following.end)
             name = following.string

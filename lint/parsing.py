@@ -168,7 +168,10 @@ def _too_deep(tree: ast.Module, text: str, limit: int = MAX_NESTING) -> bool:
         long_header = False
         for handler in getattr(node, "handlers", ()) or ():
             children.extend(handler.body)
-            if handler.body and offset(handler.body[0].lineno, handler.body[0].col_offset) - offset(handler.lineno, 0) >= budget:
+            if (
+                handler.body
+                and offset(handler.body[0].lineno, handler.body[0].col_offset) - offset(handler.lineno, 0) >= budget
+            ):
                 long_header = True  # the `except ...:` line's own expression
         if isinstance(node, ast.Match):
             long_header = True  # patterns: measured in full
@@ -227,9 +230,9 @@ def _string_parts(node: ast.expr, lines) -> int:
     first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
     if first >= len(lines):
         return 1
-    chunk = [line.encode("utf-8") for line in lines[first:last + 1]]
+    chunk = [line.encode("utf-8") for line in lines[first : last + 1]]
     chunk[-1] = chunk[-1][: node.end_col_offset]
-    chunk[0] = chunk[0][node.col_offset:]
+    chunk[0] = chunk[0][node.col_offset :]
     segment = b"".join(chunk).decode("utf-8", errors="replace")
     count = 0
     try:

@@ -127,7 +127,8 @@ def run_pool(
         ours, theirs = context.Pipe(duplex=True)
         shared = context.RawArray("c", _STEP_BYTES)
         process = context.Process(  # type: ignore[attr-defined]
-            target=_worker_main, args=(theirs, shared, init, init_args, work), daemon=True)
+            target=_worker_main, args=(theirs, shared, init, init_args, work), daemon=True
+        )
         process.start()
         theirs.close()
         return _Worker(process, ours, shared)

@@ -88,4 +88,3 @@ class Locator:
                 result = (positions, offset, shifts)
         self._functions[key] = result
         return result
-

@@ -266,7 +266,12 @@ class _MethodFacts:
                     holder = func.value  # m.__dict__.update(...), vars(m).update(...)
                     if isinstance(holder, ast.Attribute) and holder.attr == "__dict__":
                         self.setattr_objects.append(holder.value)
-                    elif isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "vars" and holder.args:
+                    elif (
+                        isinstance(holder, ast.Call)
+                        and isinstance(holder.func, ast.Name)
+                        and holder.func.id == "vars"
+                        and holder.args
+                    ):
                         self.setattr_objects.append(holder.args[0])
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
                     self.self_calls.append((func.attr, list(node.args) + [k.value for k in node.keywords]))
@@ -296,7 +301,12 @@ class _MethodFacts:
                 base = item.value
                 if isinstance(base, ast.Attribute) and base.attr == "__dict__":
                     self.write_bases.append(base.value)
-                elif isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "vars" and base.args:
+                elif (
+                    isinstance(base, ast.Call)
+                    and isinstance(base.func, ast.Name)
+                    and base.func.id == "vars"
+                    and base.args
+                ):
                     self.write_bases.append(base.args[0])
 
     # -- depths ---------------------------------------------------------------------------
@@ -342,7 +352,11 @@ class _MethodFacts:
                     return [plus(self.depth(a)) for a in value.args]
             if isinstance(func, ast.Name) and func.id == "enumerate" and value.args and count == 2:
                 return [None, plus(self.depth(value.args[0]))]
-            if isinstance(func, ast.Attribute) and func.attr in ("items", "named_modules", "named_children") and count == 2:
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("items", "named_modules", "named_children")
+                and count == 2
+            ):
                 return [None, plus(self.depth(func.value))]
         return None
 
@@ -366,7 +380,12 @@ class _MethodFacts:
             return None if below is None else below + 1
         if isinstance(node, ast.Call):
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr == "chain" and isinstance(func.value, ast.Name) and func.value.id == "itertools":
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "chain"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "itertools"
+            ):
                 func = ast.Name("chain")
             if isinstance(func, ast.Name) and func.id in _PASS_THROUGH:
                 inner: Depth = None
@@ -434,9 +453,12 @@ def _getters(classes) -> Set[str]:
     for cls in classes:
         for method in cls.body:
             if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                _may_name_a_module(method.returns) or any(
-                    isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Attribute)
-                    and isinstance(stmt.value.value, ast.Name) for stmt in _statements(method.body)
+                _may_name_a_module(method.returns)
+                or any(
+                    isinstance(stmt, ast.Return)
+                    and isinstance(stmt.value, ast.Attribute)
+                    and isinstance(stmt.value.value, ast.Name)
+                    for stmt in _statements(method.body)
                 )
             ):
                 found.add(method.name)
@@ -488,8 +510,9 @@ def _statements(body) -> Iterable[ast.stmt]:
 class _LazyFacts(dict):
     """Method name -> facts, gathered only for the methods that reachability visits."""
 
-    def __init__(self, methods: Dict[str, Any], getters: AbstractSet[str] = frozenset(),
-                 setters: AbstractSet[str] = frozenset()):
+    def __init__(
+        self, methods: Dict[str, Any], getters: AbstractSet[str] = frozenset(), setters: AbstractSet[str] = frozenset()
+    ):
         super().__init__()
         self.methods = methods
         self.getters = getters

@@ -15,10 +15,18 @@ _RECORDS_KEY = pytest.StashKey[list]()
 
 def pytest_addoption(parser):
     group = parser.getgroup("zlint")
-    group.addoption("--zlint-guard", action="store_true", default=False,
-                    help="Fail tests whose forward passes write attributes of other modules (needs torch).")
-    group.addoption("--zlint-guard-report", default=None, metavar="FILE",
-                    help="With --zlint-guard: write what the guard saw to FILE (JSON).")
+    group.addoption(
+        "--zlint-guard",
+        action="store_true",
+        default=False,
+        help="Fail tests whose forward passes write attributes of other modules (needs torch).",
+    )
+    group.addoption(
+        "--zlint-guard-report",
+        default=None,
+        metavar="FILE",
+        help="With --zlint-guard: write what the guard saw to FILE (JSON).",
+    )
 
 
 def pytest_configure(config):

@@ -46,10 +46,18 @@ def method_dispatch(cls: ClassSummary) -> Dict[str, List[str]]:
         for node in all_statements(func.body):
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
                 value = node.value
-                if isinstance(value.value, cst.Name) and value.value.value == self_name and value.attr.value in cls.methods:
+                if (
+                    isinstance(value.value, cst.Name)
+                    and value.value.value == self_name
+                    and value.attr.value in cls.methods
+                ):
                     for target in node.targets:
                         t = target.target
-                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
+                        if (
+                            isinstance(t, cst.Attribute)
+                            and isinstance(t.value, cst.Name)
+                            and t.value.value == self_name
+                        ):
                             dispatch.setdefault(t.attr.value, []).append(value.attr.value)
     return dispatch
 
@@ -63,8 +71,11 @@ def all_statements(body) -> List[cst.CSTNode]:
         found.append(stmt)
         if isinstance(stmt, cst.If) and isinstance(stmt.orelse, cst.If):
             stack.append(stmt.orelse)  # elif
-        blocks = [getattr(stmt, "body", None), getattr(getattr(stmt, "orelse", None), "body", None),
-                  getattr(getattr(stmt, "finalbody", None), "body", None)]
+        blocks = [
+            getattr(stmt, "body", None),
+            getattr(getattr(stmt, "orelse", None), "body", None),
+            getattr(getattr(stmt, "finalbody", None), "body", None),
+        ]
         blocks += [handler.body for handler in getattr(stmt, "handlers", ()) or ()]
         for block in blocks:
             if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
@@ -84,7 +95,8 @@ def returned_self_attributes(func: cst.FunctionDef) -> Set[str]:
         if isinstance(node, cst.Return):
             value = node.value
             if (
-                isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name)
+                isinstance(value, cst.Attribute)
+                and isinstance(value.value, cst.Name)
                 and value.value.value == self_name
             ):
                 names.add(value.attr.value)

@@ -45,8 +45,14 @@ def render_pages() -> Dict[str, str]:
     from zlint.rules import ALL_RULES
 
     pages = {}
-    index = ["# zlint rules", "", "Generated from the rules' docstrings by `python -m zlint.rule_pages docs/rules`.", "",
-             "| Code | Name | Summary |", "| --- | --- | --- |"]
+    index = [
+        "# zlint rules",
+        "",
+        "Generated from the rules' docstrings by `python -m zlint.rule_pages docs/rules`.",
+        "",
+        "| Code | Name | Summary |",
+        "| --- | --- | --- |",
+    ]
     for rule in ALL_RULES:
         pages[f"{rule.code}.md"] = page_for(rule)
         index.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.summary()} |")

@@ -59,8 +59,17 @@ _INDEX_MODULES = 400
 class FileChecker:
     """Checks files one at a time against one lazy project index (one per process)."""
 
-    def __init__(self, config: Config, rule_classes, codes: Set[str], keep_plans: bool = False, prefilter: bool = True,
-                 roots=None, stamps: bool = False, on_step: Optional[Callable[[str], None]] = None):
+    def __init__(
+        self,
+        config: Config,
+        rule_classes,
+        codes: Set[str],
+        keep_plans: bool = False,
+        prefilter: bool = True,
+        roots=None,
+        stamps: bool = False,
+        on_step: Optional[Callable[[str], None]] = None,
+    ):
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
         self.config = config
@@ -129,8 +138,12 @@ class FileChecker:
         text_filter, _ = self._filters(rule_codes)
         # ZL000 on a file no rule needs: only when asked for, or when it is the only rule.
         every_syntax = PARSE_ERROR_CODE in active and (self.check_syntax or not rule_codes)
-        if (self._index is not None and self._index is self._made and not self.keep_plans
-                and len(self._index._summaries) > _INDEX_MODULES):
+        if (
+            self._index is not None
+            and self._index is self._made
+            and not self.keep_plans
+            and len(self._index._summaries) > _INDEX_MODULES
+        ):
             self._index = self._made = None  # memory: see _INDEX_MODULES
             import gc
 
@@ -210,8 +223,9 @@ class FileChecker:
         self._step("resolution")
         summary = summary or self.index.load(path)
         assert summary is not None  # the file parsed, so the index has its summary
-        candidates = {name for name in candidates
-                      if name in summary.classes and self.index.is_module_class(summary.classes[name])}
+        candidates = {
+            name for name in candidates if name in summary.classes and self.index.is_module_class(summary.classes[name])
+        }
         if not candidates:
             self.index.forget_tree(path)
             return result
@@ -221,7 +235,9 @@ class FileChecker:
             self._parse_error(result, shown, failure, active)
             self.index.forget_tree(path)
             return result
-        unparsable = [name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None]
+        unparsable = [
+            name for name in sorted(candidates) if name in summary.classes and summary.classes[name].node is None
+        ]
         if unparsable and parsed.module is None:
             self._parse_error(result, shown, parsed.cst_failure, active, parsed.source)
             return result
@@ -289,7 +305,9 @@ class FileChecker:
             except Exception as exc:  # a rule bug must not hide other files' findings
                 last = traceback.extract_tb(exc.__traceback__)[-1]
                 where = f"{Path(last.filename).name}:{last.lineno}"
-                result.internal_errors.append(InternalError(shown, rule.code, f"{type(exc).__name__}: {exc} (at {where})"))
+                result.internal_errors.append(
+                    InternalError(shown, rule.code, f"{type(exc).__name__}: {exc} (at {where})")
+                )
                 continue
             if found and table is None:
                 table = suppressions(parsed.source.text)
@@ -378,14 +396,24 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_classes, jobs: int, progress,
-                  stamps: bool, timeout: Optional[float], roots) -> List[FileResult]:
+def _run_parallel(
+    files: Sequence[Path],
+    config: Config,
+    codes: Set[str],
+    rule_classes,
+    jobs: int,
+    progress,
+    stamps: bool,
+    timeout: Optional[float],
+    roots,
+) -> List[FileResult]:
     from .pool import Lost, run_pool
 
     from .stages import run_stages
 
-    outcomes = run_pool(files, jobs, _init_worker, (config, codes, rule_classes, stamps, roots), _check_in_worker, timeout,
-                        progress)
+    outcomes = run_pool(
+        files, jobs, _init_worker, (config, codes, rule_classes, stamps, roots), _check_in_worker, timeout, progress
+    )
     stages = run_stages()
     results: List[FileResult] = []
     for outcome in outcomes:
@@ -394,10 +422,14 @@ def _run_parallel(files: Sequence[Path], config: Config, codes: Set[str], rule_c
             outcome.stage_times = None
         if isinstance(outcome, Lost):
             path = outcome.item
-            message = f"{outcome.reason} (the per-file time limit, --file-timeout)" if outcome.timed_out \
+            message = (
+                f"{outcome.reason} (the per-file time limit, --file-timeout)"
+                if outcome.timed_out
                 else f"worker process {outcome.reason}"
-            outcome = FileResult(Path(os.path.abspath(path)),
-                                 internal_errors=[InternalError(display_path(path), outcome.step, message)])
+            )
+            outcome = FileResult(
+                Path(os.path.abspath(path)), internal_errors=[InternalError(display_path(path), outcome.step, message)]
+            )
         results.append(outcome)
     if stages is not None:
         from .pool import LAST_START_UP
@@ -417,8 +449,9 @@ def _timer_usable(timeout: Optional[float]) -> bool:
     return bool(timeout) and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
-def _check_all_here(make: Callable[[], FileChecker], pending: Sequence[Path], timeout: Optional[float], keep_plans: bool,
-                    meter) -> Tuple[List[FileResult], ProjectIndex]:
+def _check_all_here(
+    make: Callable[[], FileChecker], pending: Sequence[Path], timeout: Optional[float], keep_plans: bool, meter
+) -> Tuple[List[FileResult], ProjectIndex]:
     """Check ``pending`` in this process; the results and the project index they used."""
     checker = make()
     fresh: List[FileResult] = []
@@ -430,8 +463,12 @@ def _check_all_here(make: Callable[[], FileChecker], pending: Sequence[Path], ti
                 fresh.append(_check_here(checker, path, timeout))
             except FileTimeout:
                 message = f"took longer than {timeout:g} s (the per-file time limit, --file-timeout)"
-                fresh.append(FileResult(Path(os.path.abspath(path)),
-                                        internal_errors=[InternalError(display_path(path), checker.step, message)]))
+                fresh.append(
+                    FileResult(
+                        Path(os.path.abspath(path)),
+                        internal_errors=[InternalError(display_path(path), checker.step, message)],
+                    )
+                )
                 if not keep_plans:  # what the index held half-built goes with it
                     checker = make()
             meter(done)
@@ -533,11 +570,15 @@ def check_paths(
     for path, reason in unreadable:  # never skipped silently: a ZL000 unless ZL000 is off there
         if PARSE_ERROR_CODE not in validate_selection(settings.for_file(path), rule_classes):
             continue
-        result.findings.append(Finding(PARSE_ERROR_CODE, "parse-error", reason, display_path(path), Position(1, 1), Position(1, 1)))
+        result.findings.append(
+            Finding(PARSE_ERROR_CODE, "parse-error", reason, display_path(path), Position(1, 1), Position(1, 1))
+        )
     for (group_config, files), codes in zip(groups, group_codes):
         set_target_version(group_config.target_version)
         directory = cache_dir(group_config) if callable(cache_dir) else cache_dir
-        part = _check_files(files, group_config, rule_classes, codes, jobs, directory, keep_plans, progress, file_timeout)
+        part = _check_files(
+            files, group_config, rule_classes, codes, jobs, directory, keep_plans, progress, file_timeout
+        )
         merging = time.perf_counter()
         result.findings.extend(part.findings)
         result.suppressed.extend(part.suppressed)
@@ -571,8 +612,17 @@ def _charge(stage: str, since: float) -> None:
         stages.add_main(stage, time.perf_counter() - since)
 
 
-def _check_files(files, config: Config, rule_classes, codes, jobs, cache_dir, keep_plans, progress,
-                 file_timeout: Optional[float] = None) -> RunResult:
+def _check_files(
+    files,
+    config: Config,
+    rule_classes,
+    codes,
+    jobs,
+    cache_dir,
+    keep_plans,
+    progress,
+    file_timeout: Optional[float] = None,
+) -> RunResult:
     result = RunResult(files_checked=len(files))
     if file_timeout is None:
         file_timeout = getattr(config, "file_timeout", None)

@@ -73,23 +73,33 @@ def merge(findings: List[Finding], records: List[GuardRecord], checked: List[str
         if hits:
             for i in hits:
                 if not merged[i].confirmed:
-                    merged[i] = replace(merged[i], confirmed=True, message=merged[i].message + " (confirmed at run time)")
+                    merged[i] = replace(
+                        merged[i], confirmed=True, message=merged[i].message + " (confirmed at run time)"
+                    )
             continue
         shown = display.get(place[0])
         if shown is None:
             shown = os.path.relpath(record.filename) if not record.filename.startswith("<") else record.filename
             why = "the file was not among the checked paths"
         else:
-            why = ("static analysis could not resolve the module this write reaches "
-                   "(factory, registry or code outside the tree)")
+            why = (
+                "static analysis could not resolve the module this write reaches "
+                "(factory, registry or code outside the tree)"
+            )
         message = (
             f"`{record.running}.forward` sets `{record.attribute}` on {paths} "
             f"({record.module_class}) at forward time; seen only at run time: {why}"
         )
         merged.append(
             Finding(
-                code=record.code, name=_NAMES.get(record.code, record.code), message=message, path=shown,
-                start=Position(record.line, 1), end=Position(record.line, 1), confirmed=True, runtime_only=True,
+                code=record.code,
+                name=_NAMES.get(record.code, record.code),
+                message=message,
+                path=shown,
+                start=Position(record.line, 1),
+                end=Position(record.line, 1),
+                confirmed=True,
+                runtime_only=True,
                 suppression_lines=(record.line,),
             )
         )

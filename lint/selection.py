@@ -58,8 +58,12 @@ class PerFileIgnores:
     def __init__(self, config: Config, rules: Sequence[Type["Rule"]]):
         self.root = config.project_root
         self.entries = [
-            (pathspec.GitIgnoreSpec.from_lines([pattern]),
-             set().union(*[expand_selector(c, rules, _origin(config, f'per-file-ignores."{pattern}"')) for c in codes]))
+            (
+                pathspec.GitIgnoreSpec.from_lines([pattern]),
+                set().union(
+                    *[expand_selector(c, rules, _origin(config, f'per-file-ignores."{pattern}"')) for c in codes]
+                ),
+            )
             for pattern, codes in config.per_file_ignores.items()
         ]
 

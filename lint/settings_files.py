@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .config import (
-    Config, ConfigError, apply_overrides, apply_table, find_project_root, has_zlint_table, load_config_file,
+    Config,
+    ConfigError,
+    apply_overrides,
+    apply_table,
+    find_project_root,
+    has_zlint_table,
+    load_config_file,
     parse_target_version,
 )
 
@@ -75,8 +81,12 @@ def cli_target_version(value: Optional[str]) -> Optional[Tuple[int, int]]:
 class Settings:
     """Settings per directory, looked up once per folder and shared by every file in it."""
 
-    def __init__(self, overrides: Optional[Overrides] = None, explicit: Optional[Path] = None,
-                 default_start: Optional[Path] = None):
+    def __init__(
+        self,
+        overrides: Optional[Overrides] = None,
+        explicit: Optional[Path] = None,
+        default_start: Optional[Path] = None,
+    ):
         self.overrides = overrides or Overrides()
         # Files under no [tool.zlint] share one default configuration, rooted where the first
         # path's project is (the nearest pyproject.toml or .git above it).
@@ -138,7 +148,7 @@ class Settings:
 
     def all_configs(self) -> List[Config]:
         seen: Dict[int, Config] = {}
-        for config in ([self._explicit] if self._explicit is not None else list(self._by_dir.values())):
+        for config in [self._explicit] if self._explicit is not None else list(self._by_dir.values()):
             seen.setdefault(id(config), config)
         for config in self._defaults.values():
             seen.setdefault(id(config), config)
@@ -170,10 +180,16 @@ def describe(config: Config) -> List[str]:
         ("per-file-ignores", config.per_file_ignores),
         ("respect-gitignore", config.respect_gitignore),
         ("src", config.src),
-        ("target-version", f"{target[0]}.{target[1]}" if target else f"(this interpreter: {sys.version_info[0]}.{sys.version_info[1]})"),
+        (
+            "target-version",
+            f"{target[0]}.{target[1]}"
+            if target
+            else f"(this interpreter: {sys.version_info[0]}.{sys.version_info[1]})",
+        ),
         ("cache-dir", config.cache_dir),
         ("check-syntax", config.check_syntax),
         ("fix.parameter-template", config.parameter_template),
     ]
-    return [f"{key} = {value if isinstance(value, str) and value.startswith('(') else show(value)}" for key, value in rows]
-
+    return [
+        f"{key} = {value if isinstance(value, str) and value.startswith('(') else show(value)}" for key, value in rows
+    ]

@@ -100,7 +100,8 @@ def instrument(clock_: StageClock) -> None:
     from . import index, modules, parsing
 
     index.ProjectIndex.find_module = clock_.timed(  # type: ignore[method-assign]  # profiling only
-        "resolution", index.ProjectIndex.find_module)
+        "resolution", index.ProjectIndex.find_module
+    )
     modules._parse_class_segment = clock_.timed("LibCST", modules._parse_class_segment)
     parsing._parse_cst = clock_.timed("LibCST", parsing._parse_cst)
 

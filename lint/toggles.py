@@ -68,7 +68,9 @@ def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
     """Set-then-restore of one attribute around a call of the block that owns it."""
     toggles: List[Toggle] = []
     used: Set[int] = set()
-    writes = [w for w in analysis.writes if w.kind in ("assign", "annassign") and w.attr is not None and not w.owner.broadcast]
+    writes = [
+        w for w in analysis.writes if w.kind in ("assign", "annassign") and w.attr is not None and not w.owner.broadcast
+    ]
     for first in writes:
         if id(first) in used:
             continue
@@ -78,8 +80,10 @@ def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
             if restore.attr != first.attr or restore.owner.links != first.owner.links:
                 continue
             calls = [
-                c for c in analysis.calls
-                if c.function is first.function and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
+                c
+                for c in analysis.calls
+                if c.function is first.function
+                and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
                 and runs_after(first.trail, c.trail)
             ]
             depth = len(first.trail)
@@ -87,8 +91,10 @@ def find_toggles(analysis: ClassAnalysis) -> List[Toggle]:
             try_stmt = find_try_with_final(first.function, restore.statement)
             if try_stmt is not None:
                 inside = [
-                    c for c in analysis.calls
-                    if c.function is first.function and _contains(try_stmt.body, c.call)
+                    c
+                    for c in analysis.calls
+                    if c.function is first.function
+                    and _contains(try_stmt.body, c.call)
                     and tuple(c.callee.links) == tuple(first.owner.links[: len(c.callee.links)])
                 ]
                 if _contains(try_stmt.body, first.statement):

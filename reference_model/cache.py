@@ -65,7 +65,7 @@ class CachedBlock(nn.Module):
         if previous is None or s.middle_residual is None or s.threshold <= 0:
             s.misses += 1
             return False
-        sums = torch.stack([((residual - previous) ** 2).sum(), (previous ** 2).sum()])
+        sums = torch.stack([((residual - previous) ** 2).sum(), (previous**2).sum()])
         if s.world_group is not None and dist.is_initialized():
             sums = all_reduce(sums, s.world_group)  # every rank takes the same decision
         hit = bool(sums[0].sqrt() < s.threshold * sums[1].sqrt())
@@ -76,8 +76,7 @@ class CachedBlock(nn.Module):
         return hit
 
 
-def enable_cache(model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1,
-                 backend: str = "builtin"):
+def enable_cache(model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1, backend: str = "builtin"):
     """Wrap the blocks of ``model.layers`` in a block cache; returns an object with ``hits`` and
     ``misses``. ``backend="cache-dit"`` uses the ``cache-dit`` package (extra ``cache-dit``)."""
     if backend not in ("builtin", "cache-dit"):

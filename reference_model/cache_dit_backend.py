@@ -46,8 +46,9 @@ class CacheDitState:
         return stats.accumulated_executed_steps - self.hits if stats is not None else 0
 
 
-def enable_cache_dit(model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1,
-                     warmup_steps: int = 1) -> CacheDitState:
+def enable_cache_dit(
+    model: nn.Module, front: int = 1, back: int = 1, threshold: float = 0.1, warmup_steps: int = 1
+) -> CacheDitState:
     """Called by ``reference_model.cache.enable_cache(..., backend="cache-dit")``, which checks
     ``front`` and ``back``."""
     os.environ.setdefault("CACHE_DIT_LOG_LEVEL", "warning")  # read when cache_dit is first imported
@@ -57,9 +58,17 @@ def enable_cache_dit(model: nn.Module, front: int = 1, back: int = 1, threshold:
     except ImportError as exc:  # the extra is optional
         raise RuntimeError("the cache-dit backend needs the extra: pip install -e '.[cache-dit]'") from exc
     cache_dit.enable_cache(
-        BlockAdapter(transformer=model, blocks=model.layers, forward_pattern=ForwardPattern.Pattern_3,
-                     check_forward_pattern=False),
-        cache_config=DBCacheConfig(Fn_compute_blocks=front, Bn_compute_blocks=back,
-                                   residual_diff_threshold=threshold, max_warmup_steps=warmup_steps),
+        BlockAdapter(
+            transformer=model,
+            blocks=model.layers,
+            forward_pattern=ForwardPattern.Pattern_3,
+            check_forward_pattern=False,
+        ),
+        cache_config=DBCacheConfig(
+            Fn_compute_blocks=front,
+            Bn_compute_blocks=back,
+            residual_diff_threshold=threshold,
+            max_warmup_steps=warmup_steps,
+        ),
     )
     return CacheDitState(model)

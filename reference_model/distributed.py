@@ -82,9 +82,12 @@ def plan(device: str, world_size: int, gpus: int) -> Placement:
     if world_size <= gpus:
         return Placement("cuda", "nccl", gpus)
     shared = "cuda:0" if gpus == 1 else f"cuda:0..{gpus - 1}"
-    return Placement("cuda", "gloo", gpus,
-                     f"world size {world_size} exceeds the {gpus} GPU(s) present: gloo on CPU tensors, "
-                     f"the ranks share {shared}")
+    return Placement(
+        "cuda",
+        "gloo",
+        gpus,
+        f"world size {world_size} exceeds the {gpus} GPU(s) present: gloo on CPU tensors, the ranks share {shared}",
+    )
 
 
 def free_port() -> int:

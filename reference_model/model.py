@@ -33,7 +33,9 @@ class USPAttention(nn.Module):
         self.sp = None  # the SPContext, attached by set_sequence_parallel before running
 
     def forward(self, q, k, v, num_replicated_suffix: int = 0, skip_sequence_parallel_override: Optional[bool] = None):
-        skip = self.skip_sequence_parallel if skip_sequence_parallel_override is None else skip_sequence_parallel_override
+        skip = (
+            self.skip_sequence_parallel if skip_sequence_parallel_override is None else skip_sequence_parallel_override
+        )
         if skip or self.sp is None or self.sp.world_size == 1:
             return local_attention(q, k, v)
         return usp_attention(q, k, v, self.sp, num_replicated_suffix)
@@ -52,7 +54,9 @@ class ZImageAttention(nn.Module):
         self.to_out = nn.Linear(dim, dim, bias=False)
         self.attn = USPAttention(num_heads, skip_sequence_parallel)
 
-    def forward(self, x, angles, num_replicated_suffix: int = 0, skip_sequence_parallel_override: Optional[bool] = None):
+    def forward(
+        self, x, angles, num_replicated_suffix: int = 0, skip_sequence_parallel_override: Optional[bool] = None
+    ):
         b, n, d = x.shape
         shape = (b, n, self.num_heads, self.head_dim)
         q = self.norm_q(self.to_q(x).view(shape)).transpose(1, 2)
@@ -75,11 +79,21 @@ class ZImageTransformerBlock(nn.Module):
         self.feed_forward = FeedForward(dim, 2 * dim)
         self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(dim, 4 * dim))
 
-    def forward(self, x, adaln_input, angles, num_replicated_suffix: int = 0,
-                skip_sequence_parallel_override: Optional[bool] = None):
+    def forward(
+        self,
+        x,
+        adaln_input,
+        angles,
+        num_replicated_suffix: int = 0,
+        skip_sequence_parallel_override: Optional[bool] = None,
+    ):
         scale_msa, gate_msa, scale_mlp, gate_mlp = self.adaLN_modulation(adaln_input)[:, None].chunk(4, dim=-1)
-        attended = self.attention(self.attention_norm(x) * (1 + scale_msa), angles, num_replicated_suffix,
-                                  skip_sequence_parallel_override=skip_sequence_parallel_override)
+        attended = self.attention(
+            self.attention_norm(x) * (1 + scale_msa),
+            angles,
+            num_replicated_suffix,
+            skip_sequence_parallel_override=skip_sequence_parallel_override,
+        )
         x = x + gate_msa.tanh() * attended
         return x + gate_mlp.tanh() * self.feed_forward(self.ffn_norm(x) * (1 + scale_mlp))
 
@@ -93,8 +107,12 @@ class ZImageModel(nn.Module):
         self.t_embedder = TimestepEmbedder(c.dim)
         self.cap_embedder = nn.Sequential(nn.RMSNorm(c.cap_dim, eps=1e-6), nn.Linear(c.cap_dim, c.dim))
         # The refiners work on one modality at a time, never sharded.
-        self.noise_refiner = nn.ModuleList([ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)])
-        self.context_refiner = nn.ModuleList([ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)])
+        self.noise_refiner = nn.ModuleList(
+            [ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)]
+        )
+        self.context_refiner = nn.ModuleList(
+            [ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)]
+        )
         self.layers = nn.ModuleList([ZImageTransformerBlock(c.dim, c.num_heads) for _ in range(c.n_layers)])
         self.final_layer = ZImageFinalLayer(c.dim, c.patch_size * c.patch_size * c.in_channels)
         self.sp = None
@@ -126,8 +144,9 @@ class ZImageModel(nn.Module):
             angles = angles.chunk(world, dim=0)[self.sp.rank]
         unified = torch.cat([img, cap], dim=1)
         for layer in self.layers:
-            unified = layer(unified, adaln_input, angles, cap.shape[1],
-                            skip_sequence_parallel_override=use_full_unified_sequence)
+            unified = layer(
+                unified, adaln_input, angles, cap.shape[1], skip_sequence_parallel_override=use_full_unified_sequence
+            )
         out = self.final_layer(unified[:, : img.shape[1]], adaln_input)
         if not use_full_unified_sequence:
             out = all_gather(out, 1, self.sp.world_group, world)

@@ -117,8 +117,14 @@ def _run_here(spec: RunSpec, device: torch.device, context=None) -> RunResult:
         getattr(importlib.import_module(module_name), function)(model)
     step_times: list = []
     output = denoise(model, spec, state, step_times)
-    return RunResult(output.cpu(), state.hits if state else 0, state.misses if state else 0, sum(step_times),
-                     device.type, tuple(step_times))
+    return RunResult(
+        output.cpu(),
+        state.hits if state else 0,
+        state.misses if state else 0,
+        sum(step_times),
+        device.type,
+        tuple(step_times),
+    )
 
 
 def _last_line(exc: BaseException) -> str:
@@ -140,9 +146,17 @@ def _worker(rank: int, spec: RunSpec, placement, port: int, result_dir: str) -> 
         try:
             result = _run_here(spec, placement.rank_device(rank), context)
             if rank == 0:
-                torch.save({"output": result.output, "hits": result.hits, "misses": result.misses,
-                            "wall": result.wall, "device": result.device, "step_times": result.step_times},
-                           os.path.join(result_dir, "result.pt"))
+                torch.save(
+                    {
+                        "output": result.output,
+                        "hits": result.hits,
+                        "misses": result.misses,
+                        "wall": result.wall,
+                        "device": result.device,
+                        "step_times": result.step_times,
+                    },
+                    os.path.join(result_dir, "result.pt"),
+                )
         finally:
             distributed.shutdown()
     except Exception as exc:
@@ -167,8 +181,9 @@ def run(spec: RunSpec, timeout: float = 120.0) -> RunResult:
     from .distributed import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
-        context = mp.start_processes(_worker, args=(spec, placement, free_port(), tmp), nprocs=spec.world_size,
-                                     join=False, start_method="spawn")
+        context = mp.start_processes(
+            _worker, args=(spec, placement, free_port(), tmp), nprocs=spec.world_size, join=False, start_method="spawn"
+        )
         deadline = time.monotonic() + timeout
         try:
             while not context.join(timeout=max(0.1, deadline - time.monotonic())):
@@ -187,5 +202,13 @@ def run(spec: RunSpec, timeout: float = 120.0) -> RunResult:
         if failures:
             raise WorkerError(failures)
         data = torch.load(os.path.join(tmp, "result.pt"))
-    return RunResult(data["output"], data["hits"], data["misses"], data["wall"], data["device"],
-                     tuple(data["step_times"]), placement.backend, placement.note)
+    return RunResult(
+        data["output"],
+        data["hits"],
+        data["misses"],
+        data["wall"],
+        data["device"],
+        tuple(data["step_times"]),
+        placement.backend,
+        placement.note,
+    )

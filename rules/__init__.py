@@ -27,16 +27,23 @@ def _discover() -> List[Type[Rule]]:
         if not RULE_MODULE.match(info.name):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        classes = [value for value in vars(module).values()
-                   if isinstance(value, type) and issubclass(value, Rule) and value is not Rule
-                   and value.__module__ == module.__name__]
+        classes = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, Rule)
+            and value is not Rule
+            and value.__module__ == module.__name__
+        ]
         if len(classes) != 1:
             raise RegistryError(f"{module.__name__} must define exactly one Rule subclass, found {len(classes)}")
         rule = classes[0]
         expected = info.name[:5].upper()
         if getattr(rule, "code", None) != expected:
-            raise RegistryError(f"{module.__name__}: the rule's code must be {expected} (from the file name), "
-                                f"got {getattr(rule, 'code', None)!r}")
+            raise RegistryError(
+                f"{module.__name__}: the rule's code must be {expected} (from the file name), "
+                f"got {getattr(rule, 'code', None)!r}"
+            )
         if rule.code in found:
             raise RegistryError(f"two rules claim {rule.code}: {found[rule.code].__module__} and {module.__name__}")
         found[rule.code] = rule

@@ -102,7 +102,8 @@ class SubmoduleStateMutationInForward(Rule):
                     message,
                     chain=write.owner.links,
                     statement=write.statement,
-                    function=write.function, owner=analysis.cls.name,
+                    function=write.function,
+                    owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
             for indirect in analysis.indirect_writes_of(self.claims):

@@ -77,8 +77,13 @@ class SetattrOnSubmoduleInForward(Rule):
                     f"with {_SPELLING[write.form]} at forward time"
                 )
                 yield ctx.finding(
-                    self, write.target, message, chain=write.owner.links, statement=write.statement,
-                    function=write.function, owner=analysis.cls.name,
+                    self,
+                    write.target,
+                    message,
+                    chain=write.owner.links,
+                    statement=write.statement,
+                    function=write.function,
+                    owner=analysis.cls.name,
                     fix=ctx.planner.plan(analysis.cls, write),
                 )
             for indirect in analysis.indirect_writes_of(self.claims):

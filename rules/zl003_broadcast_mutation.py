@@ -70,8 +70,13 @@ class BroadcastMutationInForward(Rule):
                     f"from `{source}`{which} at forward time"
                 )
                 yield ctx.finding(
-                    self, write.target, message, chain=write.owner.links, statement=write.statement,
-                    function=write.function, owner=analysis.cls.name,
+                    self,
+                    write.target,
+                    message,
+                    chain=write.owner.links,
+                    statement=write.statement,
+                    function=write.function,
+                    owner=analysis.cls.name,
                     fix=ctx.planner.plan_broadcast(analysis.cls, write),
                 )
             for indirect in analysis.indirect_writes:

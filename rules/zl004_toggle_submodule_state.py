@@ -74,8 +74,14 @@ class ToggleSubmoduleState(Rule):
                     f"around a call ({how}) at forward time"
                 )
                 yield ctx.finding(
-                    self, write.target, message, chain=write.owner.links, statement=write.statement,
-                    fix=ctx.planner.plan_toggle(analysis.cls, toggle), function=write.function, owner=analysis.cls.name,
+                    self,
+                    write.target,
+                    message,
+                    chain=write.owner.links,
+                    statement=write.statement,
+                    fix=ctx.planner.plan_toggle(analysis.cls, toggle),
+                    function=write.function,
+                    owner=analysis.cls.name,
                 )
             for entered in analysis.context_toggles:
                 attrs = ", ".join(f"`{a}`" for a in entered.attrs)
@@ -84,8 +90,12 @@ class ToggleSubmoduleState(Rule):
                     f"{attrs} on a module, at forward time"
                 )
                 yield ctx.finding(
-                    self, entered.item, message, statement=entered.item,
-                    function=analysis.cls.methods.get(entered.method), owner=analysis.cls.name,
+                    self,
+                    entered.item,
+                    message,
+                    statement=entered.item,
+                    function=analysis.cls.methods.get(entered.method),
+                    owner=analysis.cls.name,
                 )
 
     invalid = (

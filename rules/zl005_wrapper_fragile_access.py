@@ -37,7 +37,7 @@ def _modules_between(links, block_links) -> int:
     tensors, dtypes, devices and configuration objects do not count."""
     from zlint.evidence import link_is_module
 
-    return sum(1 for link in links[len(block_links):-1] if link_is_module(link))
+    return sum(1 for link in links[len(block_links) : -1] if link_is_module(link))
 
 
 def reads_before_block_calls(ctx):
@@ -52,7 +52,8 @@ def reads_before_block_calls(ctx):
             if id(read.node) in skip or read.value.broadcast:
                 continue
             calls = [
-                c for c in analysis.calls
+                c
+                for c in analysis.calls
                 if c.function is read.function
                 and is_prefix(c.callee.links, read.value.links)
                 and (c.trail == read.trail or runs_after(read.trail, c.trail))
@@ -116,8 +117,13 @@ class WrapperFragileSubmoduleAccess(Rule):
                     f"argument or expose it on the block itself"
                 )
                 yield ctx.finding(
-                    self, read.node, message, chain=read.value.links, statement=read.statement,
-                    function=read.function, owner=analysis.cls.name,
+                    self,
+                    read.node,
+                    message,
+                    chain=read.value.links,
+                    statement=read.statement,
+                    function=read.function,
+                    owner=analysis.cls.name,
                 )
 
     invalid = (

@@ -47,7 +47,11 @@ def _guarded_attribute(test, self_name):
 
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         target = test.comparisons[0]
-        if isinstance(target.operator, cst.Is) and isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+        if (
+            isinstance(target.operator, cst.Is)
+            and isinstance(target.comparator, cst.Name)
+            and target.comparator.value == "None"
+        ):
             left = test.left
             if isinstance(left, cst.Call) and dotted_name(left.func) == "getattr" and len(left.args) >= 2:
                 if isinstance(left.args[0].value, cst.Name) and left.args[0].value.value == self_name:
@@ -141,7 +145,9 @@ class SelfStateMutationInForward(Rule):
                     lazy[id(write.function)] = _lazy_initialisations(write.function)
                 if id(write.statement) in lazy[id(write.function)]:
                     continue  # a lazily built cache: filled once, the same for every later call
-                readers = sorted(m for m, names in reads.items() if write.attr in names and m not in (write.method, "__init__"))
+                readers = sorted(
+                    m for m, names in reads.items() if write.attr in names and m not in (write.method, "__init__")
+                )
                 if not readers:
                     continue
                 message = (
@@ -149,8 +155,12 @@ class SelfStateMutationInForward(Rule):
                     f"`{analysis.cls.name}.{readers[0]}` reads it later"
                 )
                 yield ctx.finding(
-                    self, write.target, message, statement=write.statement,
-                    function=write.function, owner=analysis.cls.name,
+                    self,
+                    write.target,
+                    message,
+                    statement=write.statement,
+                    function=write.function,
+                    owner=analysis.cls.name,
                 )
 
     # A value computed once on first use (``if self._x is None: self._x = build()``) is not

@@ -29,7 +29,6 @@ def _block_list_attribute(read, call) -> bool:
     return attr not in block_type.cls.method_names and not attr.startswith("__")
 
 
-
 class BlockAttributeReadInLoop(Rule):
     """Forward-time read of a block's own plain attribute in the loop over a block list.
 
@@ -91,8 +90,13 @@ class BlockAttributeReadInLoop(Rule):
                 f"with `getattr({block}, {attr!r}, default)` or pass the value into the block"
             )
             yield ctx.finding(
-                self, read.node, message, chain=read.value.links, statement=read.statement,
-                function=read.function, owner=analysis.cls.name,
+                self,
+                read.node,
+                message,
+                chain=read.value.links,
+                statement=read.statement,
+                function=read.function,
+                owner=analysis.cls.name,
             )
 
     invalid = (

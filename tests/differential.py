@@ -58,7 +58,11 @@ def write_tree(root: Path, files: Dict[str, str], pyproject: Optional[str] = Non
 
 
 def _snapshot(root: Path) -> Dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py")) if "__pycache__" not in p.parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
 
 
 def _check(root: Path, case: Case) -> list:
@@ -155,8 +159,9 @@ def build_pair(original_cls, fixed_cls, init_args: tuple, seed: int = 0):
     return a, b
 
 
-def compare(original_cls, fixed_cls, case: Case, stopped_writing: Sequence[str] = (), seed: int = 0,
-            check_state: bool = True) -> List[str]:
+def compare(
+    original_cls, fixed_cls, case: Case, stopped_writing: Sequence[str] = (), seed: int = 0, check_state: bool = True
+) -> List[str]:
     """Differences between the two models over the case's calls (empty when they agree): the
     outputs must be equal, and so must every plain attribute after each call, except those the fix
     stopped writing, which in the fixed model must keep the value they had before the forward."""
@@ -228,8 +233,13 @@ def run_hidden(original_cls, fixed_cls, case: Case, seed: int = 0) -> List[str]:
     return problems
 
 
-def inputs(shape: Sequence[int], values: Sequence[Any], seed: int = 1, extra: Callable[[Any], dict] = lambda v: {},
-           positional: bool = True) -> Callable[[], List[Call]]:
+def inputs(
+    shape: Sequence[int],
+    values: Sequence[Any],
+    seed: int = 1,
+    extra: Callable[[Any], dict] = lambda v: {},
+    positional: bool = True,
+) -> Callable[[], List[Call]]:
     """Calls ``model(x, v)`` (or ``model(x, flag=v)``) for each value and two seeded inputs."""
 
     def make() -> List[Call]:

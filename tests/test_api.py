@@ -26,8 +26,13 @@ def _copy(tmp_path: Path, name: str) -> Path:
 
 
 def _cli_json(root: Path, *args: str) -> list:
-    proc = subprocess.run([sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "json",
-                           "--exit-zero", *args, "."], cwd=root, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "json", "--exit-zero", *args, "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return [(f["filename"], f["code"], f["location"]["row"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
 

@@ -48,7 +48,9 @@ def test_lines_shifted_above_a_finding_keep_it_baselined(tree):
 def test_a_new_finding_is_reported(tree):
     root = tree({"model.py": MODEL})
     run_cli(["check", "--no-cache", "--write-baseline", "b.json", "."], root)
-    (root / "model.py").write_text(MODEL.replace("        self.a.flag = flag\n", "        self.a.flag = flag\n        self.b.mode = 1\n"))
+    (root / "model.py").write_text(
+        MODEL.replace("        self.a.flag = flag\n", "        self.a.flag = flag\n        self.b.mode = 1\n")
+    )
     out, findings = _concise(root, "--baseline", "b.json")
     assert out.exit_code == 1 and len(findings) == 1 and "`mode`" in findings[0]
 

@@ -71,11 +71,20 @@ def _cache_file(cache: Path) -> Path:
     return found
 
 
-@pytest.mark.parametrize("content", [
-    b"[]", b"null", b'{"format": 2, "files": []}', b'{"format": 2, "files": {"X": 1}}',
-    b'{"format": 2, "files": {"%s": {"stamp": "x"}}}', b'{"format": 2, "files": {"%s": {"stamp": [1, 2, "h", 3]}}}',
-    b"\xff\xfe", b"[" * 100000, b"{\"format\": 2",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[]",
+        b"null",
+        b'{"format": 2, "files": []}',
+        b'{"format": 2, "files": {"X": 1}}',
+        b'{"format": 2, "files": {"%s": {"stamp": "x"}}}',
+        b'{"format": 2, "files": {"%s": {"stamp": [1, 2, "h", 3]}}}',
+        b"\xff\xfe",
+        b"[" * 100000,
+        b'{"format": 2',
+    ],
+)
 def test_a_cache_file_of_any_shape_is_a_miss_and_is_rewritten(tmp_path, content):
     root = tmp_path / "p"
     root.mkdir()

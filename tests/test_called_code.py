@@ -103,9 +103,7 @@ def _check(root: Path, *args):
 def test_setter_method_in_another_file_is_reported_at_the_call(tmp_path):
     root = _tree(tmp_path)
     findings = _check(root, "--no-cache")
-    assert [(f["filename"], f["code"], f["location"]["row"]) for f in findings] == [
-        ("pkg/model.py", "ZL001", 13)
-    ]
+    assert [(f["filename"], f["code"], f["location"]["row"]) for f in findings] == [("pkg/model.py", "ZL001", 13)]
     finding = findings[0]
     assert "through `Block.set_skip`" in finding["message"]
     assert "`layer.attention.attn`" in finding["message"]
@@ -117,9 +115,9 @@ def test_changing_the_setter_in_another_file_reaches_the_warm_cache(tmp_path):
     root = _tree(tmp_path)
     assert len(_check(root)) == 1
     block = root / "pkg" / "block.py"
-    block.write_text(block.read_text().replace(
-        "self.attention.attn.skip_sequence_parallel = value", "self.skip = value"
-    ))
+    block.write_text(
+        block.read_text().replace("self.attention.attn.skip_sequence_parallel = value", "self.skip = value")
+    )
     assert _check(root) == []  # the block's own state, through its own method: not reported
     attn = root / "pkg" / "attn.py"
     block.write_text(textwrap.dedent(BLOCK).lstrip())
@@ -133,28 +131,39 @@ def test_changing_the_setter_in_another_file_reaches_the_warm_cache(tmp_path):
 def test_override_reached_from_an_inherited_forward_in_another_file(tmp_path):
     root = _tree(tmp_path)
     base = root / "pkg" / "block.py"
-    base.write_text(base.read_text().replace(
-        "    def forward(self, x):\n        return self.attention(x)\n\n\n",
-        "    def forward(self, x):\n        return self.attention(x)\n\n\n",
-    ).replace(
-        "class Block(nn.Module):",
-        "class Block(nn.Module):\n    def hook(self, x):\n        return x\n",
-    ).replace(
-        "    def forward(self, x):\n        return self.attention(x)\n",
-        "    def forward(self, x):\n        x = self.hook(x)\n        return self.attention(x)\n",
-    ))
+    base.write_text(
+        base.read_text()
+        .replace(
+            "    def forward(self, x):\n        return self.attention(x)\n\n\n",
+            "    def forward(self, x):\n        return self.attention(x)\n\n\n",
+        )
+        .replace(
+            "class Block(nn.Module):",
+            "class Block(nn.Module):\n    def hook(self, x):\n        return x\n",
+        )
+        .replace(
+            "    def forward(self, x):\n        return self.attention(x)\n",
+            "    def forward(self, x):\n        x = self.hook(x)\n        return self.attention(x)\n",
+        )
+    )
     sub = root / "pkg" / "sub.py"
-    sub.write_text(sub.read_text() + textwrap.dedent(
-        """
+    sub.write_text(
+        sub.read_text()
+        + textwrap.dedent(
+            """
 
         class HookedBlock(Block):
             def hook(self, x):
                 self.attention.attn.skip_sequence_parallel = True
                 return x
         """
-    ))
+        )
+    )
     findings = [f for f in _check(root, "--no-cache") if f["filename"] == "pkg/sub.py"]
     assert [(f["code"], f["message"]) for f in findings] == [
-        ("ZL001", "`HookedBlock.hook` sets `skip_sequence_parallel` on submodule `self.attention.attn` "
-                  "(USPAttention.skip_sequence_parallel) at forward time")
+        (
+            "ZL001",
+            "`HookedBlock.hook` sets `skip_sequence_parallel` on submodule `self.attention.attn` "
+            "(USPAttention.skip_sequence_parallel) at forward time",
+        )
     ]

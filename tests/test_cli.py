@@ -40,7 +40,9 @@ def zlint(*args, cwd):
 
 
 def test_clean_tree_exits_zero(tree):
-    root = tree({"ok.py": "import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n"})
+    root = tree(
+        {"ok.py": "import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n"}
+    )
     out = run_cli(["check"], root)
     assert out.exit_code == 0
     assert "All checks passed!" in out.output
@@ -53,8 +55,13 @@ def test_findings_exit_one_and_exit_zero_flag(tree):
 
 
 def test_parse_error_is_zl000_and_other_files_still_checked(tree):
-    root = tree({"broken.py": "def f(:\n    pass\n", "bad.py": BAD,
-                 "broken_model.py": "class M:\n    def forward(self:\n        pass\n"})
+    root = tree(
+        {
+            "broken.py": "def f(:\n    pass\n",
+            "bad.py": BAD,
+            "broken_model.py": "class M:\n    def forward(self:\n        pass\n",
+        }
+    )
     proc = zlint("check", "--output-format", "concise", "--check-syntax", cwd=root)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -141,21 +148,27 @@ def test_select_and_ignore(tree):
 
 
 def test_config_from_pyproject_found_by_walking_up(tree):
-    root = tree({
-        "pyproject.toml": "[tool.zlint]\nignore = ['ZL001']\n",
-        "pkg/sub/bad.py": BAD,
-    })
+    root = tree(
+        {
+            "pyproject.toml": "[tool.zlint]\nignore = ['ZL001']\n",
+            "pkg/sub/bad.py": BAD,
+        }
+    )
     assert run_cli(["check", "."], root / "pkg" / "sub").exit_code == 0
 
 
 def test_per_file_ignores_and_exclude(tree):
-    root = tree({
-        "pyproject.toml": ("[tool.zlint]\nextend-exclude = ['generated/']\n"
-                           "[tool.zlint.per-file-ignores]\n'legacy/*.py' = ['ZL001']\n"),
-        "legacy/old.py": BAD,
-        "generated/gen.py": BAD,
-        "new/current.py": BAD,
-    })
+    root = tree(
+        {
+            "pyproject.toml": (
+                "[tool.zlint]\nextend-exclude = ['generated/']\n"
+                "[tool.zlint.per-file-ignores]\n'legacy/*.py' = ['ZL001']\n"
+            ),
+            "legacy/old.py": BAD,
+            "generated/gen.py": BAD,
+            "new/current.py": BAD,
+        }
+    )
     out = run_cli(["check", "--output-format", "concise"], root)
     assert out.exit_code == 1
     assert "new/current.py:10:9: ZL001" in out.output
@@ -163,7 +176,9 @@ def test_per_file_ignores_and_exclude(tree):
 
 
 def test_gitignore_is_respected(tree):
-    root = tree({".gitignore": "ignored_dir/\nskip_me.py\n", "ignored_dir/a.py": BAD, "skip_me.py": BAD, "kept.py": BAD})
+    root = tree(
+        {".gitignore": "ignored_dir/\nskip_me.py\n", "ignored_dir/a.py": BAD, "skip_me.py": BAD, "kept.py": BAD}
+    )
     out = run_cli(["check", "--output-format", "concise"], root)
     assert "kept.py:10:9" in out.output
     assert "ignored_dir" not in out.output and "skip_me.py" not in out.output
@@ -176,26 +191,30 @@ def test_default_excludes_skip_virtualenvs(tree):
 
 
 def test_inline_suppressions(tree):
-    root = tree({
-        "bad.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # zlint: ignore[ZL001]"),
-        "noqa.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # noqa: ZL001"),
-        "bare.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # zlint: ignore"),
-        "other.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # zlint: ignore[ZL002]"),
-        "string.py": BAD.replace("self.block.flag = True", "self.block.flag = '# zlint: ignore'"),
-    })
+    root = tree(
+        {
+            "bad.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # zlint: ignore[ZL001]"),
+            "noqa.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # noqa: ZL001"),
+            "bare.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # zlint: ignore"),
+            "other.py": BAD.replace("self.block.flag = True", "self.block.flag = True  # zlint: ignore[ZL002]"),
+            "string.py": BAD.replace("self.block.flag = True", "self.block.flag = '# zlint: ignore'"),
+        }
+    )
     out = run_cli(["check", "--output-format", "concise"], root)
     flagged = {line.split(":")[0] for line in out.output.splitlines() if ": ZL001" in line}
     assert flagged == {"other.py", "string.py"}
 
 
 def test_file_level_suppressions(tree):
-    root = tree({
-        "whole.py": "# zlint: ignore-file\n" + BAD,
-        "listed.py": BAD + "\n# zlint: ignore-file[ZL002, ZL001]\n",
-        "other_rule.py": "# zlint: ignore-file[ZL002]\n" + BAD,
-        "trailing.py": BAD.replace("import torch.nn as nn", "import torch.nn as nn  # zlint: ignore-file"),
-        "in_string.py": 'NOTE = """\n# zlint: ignore-file\n"""\n' + BAD,
-    })
+    root = tree(
+        {
+            "whole.py": "# zlint: ignore-file\n" + BAD,
+            "listed.py": BAD + "\n# zlint: ignore-file[ZL002, ZL001]\n",
+            "other_rule.py": "# zlint: ignore-file[ZL002]\n" + BAD,
+            "trailing.py": BAD.replace("import torch.nn as nn", "import torch.nn as nn  # zlint: ignore-file"),
+            "in_string.py": 'NOTE = """\n# zlint: ignore-file\n"""\n' + BAD,
+        }
+    )
     out = run_cli(["check", "--output-format", "concise"], root)
     flagged = {line.split(":")[0] for line in out.output.splitlines() if ": ZL001" in line}
     # Only a comment on a line of its own silences the file; a trailing one or a string does not.
@@ -203,7 +222,8 @@ def test_file_level_suppressions(tree):
     sarif = json.loads(run_cli(["check", "--output-format", "sarif", "--show-suppressed"], root).output)
     suppressed = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        for r in sarif["runs"][0]["results"] if r.get("suppressions")
+        for r in sarif["runs"][0]["results"]
+        if r.get("suppressions")
     }
     assert suppressed == {"whole.py", "listed.py"}
 
@@ -271,7 +291,9 @@ def test_checked_code_is_never_imported(tree):
         "        self.b.flag = 1\n"
         "        return x\n"
     )
-    root = tree({"pkg/__init__.py": payload, "pkg/mod.py": "from . import M\n" + payload, "pyproject.toml": "[tool.zlint]\n"})
+    root = tree(
+        {"pkg/__init__.py": payload, "pkg/mod.py": "from . import M\n" + payload, "pyproject.toml": "[tool.zlint]\n"}
+    )
     for fmt in ("text", "concise", "json"):
         proc = zlint("check", "--output-format", fmt, cwd=root)
         assert proc.returncode == 1

@@ -38,7 +38,9 @@ def deep_statement(kind: str, n: int) -> str:
     if kind == "sums":
         return f"{INDENT}y = {' + '.join(['x'] * n)}\n"
     if kind == "elif":
-        return f"{INDENT}if x == 0:\n{INDENT}    pass\n" + "".join(f"{INDENT}elif x == {i}:\n{INDENT}    pass\n" for i in range(1, n))
+        return f"{INDENT}if x == 0:\n{INDENT}    pass\n" + "".join(
+            f"{INDENT}elif x == {i}:\n{INDENT}    pass\n" for i in range(1, n)
+        )
     if kind == "lambdas":
         return f"{INDENT}y = {'lambda: ' * n}x\n"
     if kind == "ternaries":
@@ -48,7 +50,19 @@ def deep_statement(kind: str, n: int) -> str:
     raise KeyError(kind)
 
 
-KINDS = ["parentheses", "lists", "ifs", "unary", "attributes", "calls", "sums", "elif", "lambdas", "ternaries", "strings"]
+KINDS = [
+    "parentheses",
+    "lists",
+    "ifs",
+    "unary",
+    "attributes",
+    "calls",
+    "sums",
+    "elif",
+    "lambdas",
+    "ternaries",
+    "strings",
+]
 # Python itself refuses these at 1,000 levels (its limits are 200 brackets and 100 indents).
 PYTHON_REFUSES = {"parentheses", "lists", "ifs"}
 

@@ -26,12 +26,14 @@ def pkg(**modules: str):
         head = ""
         for prefix in ("# zlint: ignore-file\n", HEADER):
             if text.startswith(prefix):
-                head, text = head + prefix, text[len(prefix):]
+                head, text = head + prefix, text[len(prefix) :]
         files[f"pkg/{name}.py"] = head + textwrap.dedent(text).lstrip("\n")
     return files
 
 
-LEAF = HEADER + '''
+LEAF = (
+    HEADER
+    + """
 class Leaf(nn.Module):
     def __init__(self):
         super().__init__()
@@ -41,9 +43,12 @@ class Leaf(nn.Module):
     def forward(self, x):
         y = self.lin(x)
         return y if self.flag else -y
-'''
+"""
+)
 
-BLOCK = HEADER + '''
+BLOCK = (
+    HEADER
+    + """
 from .leaf import Leaf
 
 
@@ -54,14 +59,27 @@ class Block(nn.Module):
 
     def forward(self, x):
         return self.leaf(x) + x
-'''
+"""
+)
 
 
-def model(init: str, body: str, signature: str = "self, x, flag", imports: str = "from .block import Block\n",
-          returns: str = "") -> str:
-    return HEADER + imports + "\n\nclass Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n" + \
-        textwrap.indent(textwrap.dedent(init).strip("\n"), " " * 8) + "\n\n" + \
-        f"    def forward({signature}){returns}:\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8) + "\n"
+def model(
+    init: str,
+    body: str,
+    signature: str = "self, x, flag",
+    imports: str = "from .block import Block\n",
+    returns: str = "",
+) -> str:
+    return (
+        HEADER
+        + imports
+        + "\n\nclass Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        + textwrap.indent(textwrap.dedent(init).strip("\n"), " " * 8)
+        + "\n\n"
+        + f"    def forward({signature}){returns}:\n"
+        + textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8)
+        + "\n"
+    )
 
 
 FLAGS = inputs((2, 4), [True, False, True])
@@ -69,68 +87,164 @@ FLAGS = inputs((2, 4), [True, False, True])
 # name -> (case, expected verdict, a phrase of the note for unsafe/refused fixes)
 CASES = {
     # 1. A write to one element reaches only that element.
-    "element_write_loop": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(3)])",
-        """
+    "element_write_loop": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(3)])",
+                    """
         self.layers[-1].leaf.flag = flag
         for layer in self.layers:
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "is not shown to run that same block"),
-    "element_write_direct": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(3)])",
-        """
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "is not shown to run that same block",
+    ),
+    "element_write_direct": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(3)])",
+                    """
         for layer in self.layers[:-1]:
             x = layer(x)
         self.layers[-1].leaf.flag = flag
         return self.layers[-1](x)
-        """)), calls=FLAGS, attrs=("flag",)), "unsafe", "does not rely on the value a previous write left"),
-    "element_write_then_loop": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(3)])",
-        """
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "unsafe",
+        "does not rely on the value a previous write left",
+    ),
+    "element_write_then_loop": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(3)])",
+                    """
         self.layers[0].leaf.flag = flag
         x = self.layers[0](x)
         for layer in self.layers[1:]:
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "may run the written block without the value"),
-    "element_write_dict": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        'self.towers = nn.ModuleDict({"text": Block(), "image": Block()})',
-        """
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "may run the written block without the value",
+    ),
+    "element_write_dict": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    'self.towers = nn.ModuleDict({"text": Block(), "image": Block()})',
+                    """
         self.towers["text"].leaf.flag = flag
         x = self.towers["text"](x)
         return self.towers["image"](x)
-        """)), calls=FLAGS, attrs=("flag",)), "safe", ""),
-    "element_called_again_later": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(3)])",
-        """
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "safe",
+        "",
+    ),
+    "element_called_again_later": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(3)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return self.layers[0](x)
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "runs later in the same forward"),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "runs later in the same forward",
+    ),
     # 2. The loop variable bound to another block between the write and the call.
-    "rebound_loop_variable": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.up = nn.ModuleList([Block(), Block()])\nself.down = nn.ModuleList([Block(), Block()])",
-        """
+    "rebound_loop_variable": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.up = nn.ModuleList([Block(), Block()])\nself.down = nn.ModuleList([Block(), Block()])",
+                    """
         for layer in self.up:
             layer.leaf.flag = flag
             layer = self.up[1]
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "`layer` is bound again"),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "`layer` is bound again",
+    ),
     # 3. Other ways to run the block.
-    "call_forward_method": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+    "call_forward_method": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer.forward(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "safe", ""),
-    "call_checkpoint_bound_method": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "safe",
+        "",
+    ),
+    "call_checkpoint_bound_method": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             if self.training:
@@ -138,10 +252,22 @@ CASES = {
             else:
                 x = layer(x)
         return x
-        """, imports="from torch.utils.checkpoint import checkpoint\n\nfrom .block import Block\n")),
-        calls=FLAGS, attrs=("flag",)), "refused", "handed on as a value"),
+        """,
+                    imports="from torch.utils.checkpoint import checkpoint\n\nfrom .block import Block\n",
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "handed on as a value",
+    ),
     # 4. The value is evaluated once, where the write was.
-    "value_evaluated_once": (Case(pkg(leaf=HEADER + '''
+    "value_evaluated_once": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -149,7 +275,10 @@ CASES = {
 
             def forward(self, x):
                 return x * self.scale
-        ''', block=BLOCK, model=HEADER + '''
+        """,
+                block=BLOCK,
+                model=HEADER
+                + """
         from .block import Block
 
 
@@ -172,9 +301,20 @@ CASES = {
                     else:
                         x = layer(-x)
                 return x
-        '''), calls=inputs((2, 4), [0.5, 2.0]), attrs=("scale",)), "safe", ""),
+        """,
+            ),
+            calls=inputs((2, 4), [0.5, 2.0]),
+            attrs=("scale",),
+        ),
+        "safe",
+        "",
+    ),
     # 5. None is a real value ("no clamp"), so "not given" needs a sentinel.
-    "none_is_a_value": (Case(pkg(leaf=HEADER + '''
+    "none_is_a_value": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self, limit=0.25):
                 super().__init__()
@@ -184,16 +324,31 @@ CASES = {
                 if self.limit is None:
                     return x
                 return x.clamp(-self.limit, self.limit)
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.limit = limit
             x = layer(x)
         return x
-        """, signature="self, x, limit=None")), calls=inputs((2, 4), [None, 0.5, None]), attrs=("limit",)), "safe", ""),
+        """,
+                    signature="self, x, limit=None",
+                ),
+            ),
+            calls=inputs((2, 4), [None, 0.5, None]),
+            attrs=("limit",),
+        ),
+        "safe",
+        "",
+    ),
     # 6. An existing parameter of the same name that means something else.
-    "existing_parameter_other_meaning": (Case(pkg(leaf=HEADER + '''
+    "existing_parameter_other_meaning": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -201,17 +356,31 @@ CASES = {
 
             def forward(self, x, flag_override=False):
                 return x if (self.flag or flag_override) else -x
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "already has a parameter `flag_override`"),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "already has a parameter `flag_override`",
+    ),
     # 6b. An existing parameter that does mean "use this instead when given", as a conditional
     # expression: reused, and the fix preserves outputs (the sglang leaf's shape).
-    "existing_parameter_same_meaning": (Case(pkg(leaf=HEADER + '''
+    "existing_parameter_same_meaning": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         from typing import Optional
 
 
@@ -223,16 +392,31 @@ CASES = {
             def forward(self, x, flag_override: Optional[bool] = None):
                 flag = self.flag if flag_override is None else flag_override
                 return x if flag else -x
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "safe", ""),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "safe",
+        "",
+    ),
     # 7. One leaf instance on two paths.
-    "shared_instance": (Case(pkg(leaf=LEAF, model=HEADER + '''
+    "shared_instance": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                model=HEADER
+                + """
         from .leaf import Leaf
 
 
@@ -264,9 +448,20 @@ CASES = {
                 self.encoder.leaf.flag = flag
                 x = self.encoder(x)
                 return self.decoder(x)
-        '''), calls=FLAGS, attrs=("flag",)), "refused", "handed on in `Model.__init__`"),
+        """,
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "handed on in `Model.__init__`",
+    ),
     # 8. Reads the fix would not rewrite.
-    "read_through_getattr": (Case(pkg(leaf=HEADER + '''
+    "read_through_getattr": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -277,15 +472,30 @@ CASES = {
 
             def describe(self):
                 return self.flag
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "getattr(self, \"flag\", False)"),
-    "read_by_intermediate": (Case(pkg(leaf=LEAF, block=HEADER + '''
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        'getattr(self, "flag", False)',
+    ),
+    "read_by_intermediate": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=HEADER
+                + """
         from .leaf import Leaf
 
 
@@ -297,52 +507,110 @@ CASES = {
             def forward(self, x):
                 out = self.leaf(x)
                 return out * 3 if self.leaf.flag else out
-        ''', model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "`Block.forward` reads `self.leaf.flag`"),
-    "read_by_parent_later": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "`Block.forward` reads `self.leaf.flag`",
+    ),
+    "read_by_parent_later": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x * 2 if self.layers[0].leaf.flag else x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "after the write; it would see the old value"),
-    "read_outside_forward": (Case(pkg(leaf=LEAF.replace("        return y if self.flag else -y\n", '''        return y if self.flag else -y
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "after the write; it would see the old value",
+    ),
+    "read_outside_forward": (
+        Case(
+            pkg(
+                leaf=LEAF.replace(
+                    "        return y if self.flag else -y\n",
+                    """        return y if self.flag else -y
 
     def extra_repr(self):
         return f"flag={self.flag}"
-'''), block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+""",
+                ),
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "unsafe", "the fix assumes it is not called"),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "unsafe",
+        "the fix assumes it is not called",
+    ),
     # 9. A one-line forward needs the fallback too; a second leaf off the threaded path uses it.
-    "one_line_leaf": (Case(pkg(leaf=HEADER + '''
+    "one_line_leaf": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self):
                 super().__init__()
                 self.gain = 2.0
 
             def forward(self, x): return x * self.gain
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])\nself.extra = Block()",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])\nself.extra = Block()",
+                    """
         for layer in self.layers:
             layer.leaf.gain = gain
             x = layer(x)
         return self.extra(x)
-        """, signature="self, x, gain: float")), calls=inputs((2, 4), [0.5, 3.0]), attrs=("gain",)), "safe", ""),
+        """,
+                    signature="self, x, gain: float",
+                ),
+            ),
+            calls=inputs((2, 4), [0.5, 3.0]),
+            attrs=("gain",),
+        ),
+        "safe",
+        "",
+    ),
     # 10. Two owners of the same attribute name before one call.
-    "two_owners_one_name": (Case(pkg(leaf=LEAF, block=HEADER + '''
+    "two_owners_one_name": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=HEADER
+                + """
         from .leaf import Leaf
 
 
@@ -354,26 +622,52 @@ CASES = {
 
             def forward(self, x):
                 return self.attn1(x) + self.attn2(x)
-        ''', model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.attn1.flag = flag
             layer.attn2.flag = True
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "one `flag_override` argument cannot carry both"),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "one `flag_override` argument cannot carry both",
+    ),
     # 11. A chained assignment keeps its other target.
-    "chained_assignment": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])\nself.last = None",
-        """
+    "chained_assignment": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])\nself.last = None",
+                    """
         for layer in self.layers:
             layer.leaf.flag = self.last = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "safe", ""),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "safe",
+        "",
+    ),
     # 12. An alias used by two writes goes when both writes go.
-    "dead_alias": (Case(pkg(leaf=HEADER + '''
+    "dead_alias": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -383,65 +677,134 @@ CASES = {
             def forward(self, x):
                 y = x * 2 if self.mode == "double" else x
                 return y if self.flag else -y
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             leaf = layer.leaf
             leaf.flag = flag
             leaf.mode = "double" if flag else "plain"
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag", "mode")), "safe", ""),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag", "mode"),
+        ),
+        "safe",
+        "",
+    ),
     # 13. modules() also reaches a block built by a factory.
-    "broadcast_reaches_factory_block": (Case(pkg(leaf=LEAF, block=BLOCK, factory=HEADER + '''
+    "broadcast_reaches_factory_block": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                factory=HEADER
+                + """
         from .block import Block
 
 
         def build_block():
             return Block()
-        ''', model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])\nself.extra = build_block()",
-        """
+        """,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])\nself.extra = build_block()",
+                    """
         for m in self.modules():
             if isinstance(m, Leaf):
                 m.flag = flag
         for layer in self.layers:
             x = layer(x)
         return self.extra(x)
-        """, imports="from .block import Block\nfrom .factory import build_block\nfrom .leaf import Leaf\n")),
-        calls=FLAGS, attrs=("flag",)), "refused", "modules() also reaches `Model.extra`"),
-    "broadcast_resolved": (Case(pkg(leaf=LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                    imports="from .block import Block\nfrom .factory import build_block\nfrom .leaf import Leaf\n",
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "modules() also reaches `Model.extra`",
+    ),
+    "broadcast_resolved": (
+        Case(
+            pkg(
+                leaf=LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for m in self.modules():
             if isinstance(m, Leaf):
                 m.flag = flag
         for layer in self.layers:
             x = layer(x)
         return x
-        """, imports="from .block import Block\nfrom .leaf import Leaf\n")), calls=FLAGS, attrs=("flag",)), "safe", ""),
+        """,
+                    imports="from .block import Block\nfrom .leaf import Leaf\n",
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "safe",
+        "",
+    ),
     # 14. Files excluded by configuration or marked ignore-file are never edited.
-    "excluded_by_configuration": (Case(
-        {"pkg/__init__.py": "", "pkg/vendor/__init__.py": "", "pkg/vendor/leaf.py": textwrap.dedent(LEAF),
-         "pkg/block.py": BLOCK.replace("from .leaf import Leaf", "from .vendor.leaf import Leaf"),
-         "pkg/model.py": model("self.layers = nn.ModuleList([Block() for _ in range(2)])", """
+    "excluded_by_configuration": (
+        Case(
+            {
+                "pkg/__init__.py": "",
+                "pkg/vendor/__init__.py": "",
+                "pkg/vendor/leaf.py": textwrap.dedent(LEAF),
+                "pkg/block.py": BLOCK.replace("from .leaf import Leaf", "from .vendor.leaf import Leaf"),
+                "pkg/model.py": model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
             for layer in self.layers:
                 layer.leaf.flag = flag
                 x = layer(x)
             return x
-            """)},
-        calls=FLAGS, pyproject='[tool.zlint]\nextend-exclude = ["pkg/vendor"]\n', attrs=("flag",)),
-        "refused", "which is excluded by configuration"),
-    "marked_ignore_file": (Case(pkg(leaf="# zlint: ignore-file\n" + LEAF, block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+            """,
+                ),
+            },
+            calls=FLAGS,
+            pyproject='[tool.zlint]\nextend-exclude = ["pkg/vendor"]\n',
+            attrs=("flag",),
+        ),
+        "refused",
+        "which is excluded by configuration",
+    ),
+    "marked_ignore_file": (
+        Case(
+            pkg(
+                leaf="# zlint: ignore-file\n" + LEAF,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = flag
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "refused", "marked `# zlint: ignore-file`"),
-    "annotation_only_with_known_type": (Case(pkg(leaf=HEADER + '''
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "refused",
+        "marked `# zlint: ignore-file`",
+    ),
+    "annotation_only_with_known_type": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self) -> None:
                 super().__init__()
@@ -449,7 +812,9 @@ CASES = {
 
             def forward(self, x: torch.Tensor) -> torch.Tensor:
                 return x * self.scale
-        ''', block=HEADER + '''
+        """,
+                block=HEADER
+                + """
         from .leaf import Leaf
 
 
@@ -460,17 +825,31 @@ CASES = {
 
             def forward(self, x: torch.Tensor) -> torch.Tensor:
                 return self.leaf(x) + x
-        ''', model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.scale = scale
             x = layer(x)
         return x
-        """, signature="self, x: torch.Tensor, scale: float", returns=" -> torch.Tensor")),
-        calls=inputs((2, 4), [0.5, 1.5]), attrs=("scale",)), "safe", ""),
+        """,
+                    signature="self, x: torch.Tensor, scale: float",
+                    returns=" -> torch.Tensor",
+                ),
+            ),
+            calls=inputs((2, 4), [0.5, 1.5]),
+            attrs=("scale",),
+        ),
+        "safe",
+        "",
+    ),
     # A tuple value: check offers only what fix can apply.
-    "tuple_value": (Case(pkg(leaf=HEADER + '''
+    "tuple_value": (
+        Case(
+            pkg(
+                leaf=HEADER
+                + """
         class Leaf(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -478,14 +857,24 @@ CASES = {
 
             def forward(self, x):
                 return x * len(self.flag)
-        ''', block=BLOCK, model=model(
-        "self.layers = nn.ModuleList([Block() for _ in range(2)])",
-        """
+        """,
+                block=BLOCK,
+                model=model(
+                    "self.layers = nn.ModuleList([Block() for _ in range(2)])",
+                    """
         for layer in self.layers:
             layer.leaf.flag = 1, 2
             x = layer(x)
         return x
-        """)), calls=FLAGS, attrs=("flag",)), "safe", ""),
+        """,
+                ),
+            ),
+            calls=FLAGS,
+            attrs=("flag",),
+        ),
+        "safe",
+        "",
+    ),
 }
 
 
@@ -536,6 +925,7 @@ def test_check_offers_only_fixes_that_fix_applies(tmp_path):
 
 def test_the_fixes_have_the_expected_shape(tmp_path):
     """What the soundness rules look like in the fixed code."""
+
     def fixed_text(name, rel="pkg/model.py"):
         case = CASES[name][0]
         outcome = fix_case(case, tmp_path / name)
@@ -562,8 +952,10 @@ RUNNABLE = sorted(p.parent.name for p in GOLDEN.glob("*/run.json"))
 
 def _golden_case(name: str) -> Case:
     spec = json.loads((GOLDEN / name / "run.json").read_text())
-    files = {p.relative_to(GOLDEN / name / "before").as_posix(): p.read_text()
-             for p in sorted((GOLDEN / name / "before").rglob("*.py"))}
+    files = {
+        p.relative_to(GOLDEN / name / "before").as_posix(): p.read_text()
+        for p in sorted((GOLDEN / name / "before").rglob("*.py"))
+    }
 
     def calls():
         generator = torch.Generator().manual_seed(7)
@@ -610,11 +1002,15 @@ def test_fix_lists_the_files_it_changed_and_the_findings_it_left(tmp_path):
     assert "Fixed 2 errors." in fixed.output and "Not fixed" not in fixed.output
     refused = fix_case(CASES["excluded_by_configuration"][0], tmp_path / "refused")
     assert "Changed" not in refused.output and "Fixed 0 errors." in refused.output
-    assert "Not fixed: pkg/model.py:15:13: ZL001: no fix: it would edit pkg/vendor/leaf.py, which is excluded by " \
+    assert (
+        "Not fixed: pkg/model.py:15:13: ZL001: no fix: it would edit pkg/vendor/leaf.py, which is excluded by "
         "configuration" in refused.output
+    )
     unsafe = fix_case(CASES["read_outside_forward"][0], tmp_path / "unsafe")
-    assert "Not fixed: pkg/model.py:15:13: ZL001: unsafe, applied only with --unsafe-fixes: `Leaf.extra_repr`" \
+    assert (
+        "Not fixed: pkg/model.py:15:13: ZL001: unsafe, applied only with --unsafe-fixes: `Leaf.extra_repr`"
         in unsafe.output
+    )
 
 
 def _fixable_rule_examples():

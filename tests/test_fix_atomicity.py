@@ -24,8 +24,12 @@ def _files(root: Path):
 def _fix(root: Path, **env):
     full_env = dict(os.environ, **env)
     return subprocess.run(
-        [sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=root, env=full_env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "zlint", "fix", "--no-cache", "."],
+        cwd=root,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -123,8 +127,12 @@ def test_sigkill_at_random_moments(tmp_path):
     for run in range(int(os.environ.get("ZLINT_SOAK_KILLS", "6"))):
         work = tmp_path / f"r{run}"
         shutil.copytree(CASE / "before", work)
-        proc = subprocess.Popen([sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=work,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zlint", "fix", "--no-cache", "."],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.0) * whole)
         proc.kill()
         proc.wait()
@@ -134,8 +142,16 @@ def test_sigkill_at_random_moments(tmp_path):
 def test_two_fixes_at_once_on_one_tree(tmp_path):
     work = tmp_path / "work"
     shutil.copytree(CASE / "before", work)
-    procs = [subprocess.Popen([sys.executable, "-m", "zlint", "fix", "--no-cache", "."], cwd=work,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "zlint", "fix", "--no-cache", "."],
+            cwd=work,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, out + err
@@ -147,7 +163,9 @@ def test_two_fixes_at_once_on_one_tree(tmp_path):
 def test_owner_group_and_mode_are_kept(tmp_path):
     work = tmp_path / "work"
     shutil.copytree(CASE / "before", work)
-    targets = [p for p in work.rglob("*.py") if p.read_bytes() != _files(CASE / "after")[p.relative_to(work).as_posix()]]
+    targets = [
+        p for p in work.rglob("*.py") if p.read_bytes() != _files(CASE / "after")[p.relative_to(work).as_posix()]
+    ]
     assert targets
     owner = (4321, 4321) if os.geteuid() == 0 else (os.getuid(), os.getgid())
     for path in targets:
@@ -178,7 +196,12 @@ def test_check_finishes_an_interrupted_fix_first(tmp_path):
     work = tmp_path / "work"
     shutil.copytree(CASE / "before", work)
     assert _fix(work, ZLINT_TEST_KILL_AFTER_WRITES="1").returncode == -signal.SIGKILL
-    proc = subprocess.run([sys.executable, "-m", "zlint", "check", "--no-cache", "."], cwd=work,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "."],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _files(work) == _files(CASE / "after") and _leftovers(work) == []

@@ -35,7 +35,10 @@ def test_diff_prints_one_unified_diff_and_writes_nothing(depth2):
     assert _snapshot(depth2) == before
     for name in ("pkg/model.py", "pkg/block.py", "pkg/attention.py", "pkg/usp.py"):
         assert f"--- a/{name}" in out.output and f"+++ b/{name}" in out.output
-    assert "+            x = layer(x, skip_sequence_parallel_override=use_full_unified_sequence)  # the block call" in out.output
+    assert (
+        "+            x = layer(x, skip_sequence_parallel_override=use_full_unified_sequence)  # the block call"
+        in out.output
+    )
 
 
 def test_paths_outside_the_working_directory_are_shown_absolute(depth2, tmp_path):

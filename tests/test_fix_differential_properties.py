@@ -62,7 +62,10 @@ def families(draw):
     # -- the leaf: owns the attribute and reads it during forward --------------------------------
     init_param = ", limit=0.5" if attr == "limit" else ""
     leaf = [
-        "import torch", "import torch.nn as nn", "", "",
+        "import torch",
+        "import torch.nn as nn",
+        "",
+        "",
         "class Leaf(nn.Module):",
         f"    def __init__(self{init_param}):",
         "        super().__init__()",
@@ -88,25 +91,54 @@ def families(draw):
     if leaf_shape == "one_line" and not binding:
         leaf += [f"    def forward(self, x{extra_param}): return {expr}"]
     elif leaf_shape == "helper" and not binding and existing == "none":
-        leaf += ["    def forward(self, x):", "        return self._apply(x)", "",
-                 "    def _apply(self, x):", f"        return {expr}"]
+        leaf += [
+            "    def forward(self, x):",
+            "        return self._apply(x)",
+            "",
+            "    def _apply(self, x):",
+            f"        return {expr}",
+        ]
     else:
         leaf += [f"    def forward(self, x{extra_param}):", *binding, f"        return {expr}"]
     if leaf_shape == "read_outside":
         leaf += ["", "    def extra_repr(self):", f'        return f"{attr}={{self.{attr}}}"']
     # -- the path down to it ------------------------------------------------------------------
-    model = ["import torch", "import torch.nn as nn", "from torch.utils.checkpoint import checkpoint", "",
-             "from .leaf import Leaf", "", ""]
+    model = [
+        "import torch",
+        "import torch.nn as nn",
+        "from torch.utils.checkpoint import checkpoint",
+        "",
+        "from .leaf import Leaf",
+        "",
+        "",
+    ]
     child, path = "Leaf", ""
     for level in range(depth):
         name = f"Level{level}"
-        model += [f"class {name}(nn.Module):", "    def __init__(self):", "        super().__init__()",
-                  f"        self.sub = {child}()", "", "    def forward(self, x):",
-                  "        return self.sub(x) + x" + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0
-                                                      and attr == "flag" else ""), "", ""]
+        model += [
+            f"class {name}(nn.Module):",
+            "    def __init__(self):",
+            "        super().__init__()",
+            f"        self.sub = {child}()",
+            "",
+            "    def forward(self, x):",
+            "        return self.sub(x) + x"
+            + (f" * (2 if self.sub.{attr} else 1)" if middle_reads and level == 0 and attr == "flag" else ""),
+            "",
+            "",
+        ]
         child, path = name, ".sub" + path
-    model += ["class Holder(nn.Module):", "    def __init__(self, inner):", "        super().__init__()",
-              "        self.inner = inner", "", "    def forward(self, x):", "        return self.inner(x) * 2", "", ""]
+    model += [
+        "class Holder(nn.Module):",
+        "    def __init__(self, inner):",
+        "        super().__init__()",
+        "        self.inner = inner",
+        "",
+        "    def forward(self, x):",
+        "        return self.inner(x) * 2",
+        "",
+        "",
+    ]
     # -- the parent: writes the attribute and calls the block -------------------------------------
     init = []
     if access in ("loop", "element", "element_then_loop"):
@@ -115,8 +147,13 @@ def families(draw):
         init.append(f"self.block = {child}()")
     else:
         init.append(f'self.towers = nn.ModuleDict({{"a": {child}(), "b": {child}()}})')
-    first = {"loop": "self.layers[0]", "element": "self.layers[1]", "element_then_loop": "self.layers[1]",
-             "direct": "self.block", "dict": 'self.towers["a"]'}[access]
+    first = {
+        "loop": "self.layers[0]",
+        "element": "self.layers[1]",
+        "element_then_loop": "self.layers[1]",
+        "direct": "self.block",
+        "dict": 'self.towers["a"]',
+    }[access]
     if shared:
         init.append(f"self.other = Holder({first}{path})")
     if off_path:
@@ -125,19 +162,36 @@ def families(draw):
     init.append("self.last = None")
     signature = "self, x, v=None" if attr == "limit" else "self, x, v"
     forward = [f"    def forward({signature}):"]
-    block_expr, indent = {"loop": ("layer", "        "), "element": ("self.layers[1]", "    "),
-                          "element_then_loop": ("self.layers[1]", "    "), "direct": ("self.block", "    "),
-                          "dict": ('self.towers["a"]', "    ")}[access]
+    block_expr, indent = {
+        "loop": ("layer", "        "),
+        "element": ("self.layers[1]", "    "),
+        "element_then_loop": ("self.layers[1]", "    "),
+        "direct": ("self.block", "    "),
+        "dict": ('self.towers["a"]', "    "),
+    }[access]
     pad = "    " + indent
     if form == "broadcast":
-        written_once = {"name": "v", "literal": literal, "expression": expression, "side_effect": "self.bump(v)",
-                        "rebound": "v"}[value]
-        forward += ["        for m in self.modules():", "            if isinstance(m, Leaf):",
-                    f"                m.{attr} = {written_once}"]
+        written_once = {
+            "name": "v",
+            "literal": literal,
+            "expression": expression,
+            "side_effect": "self.bump(v)",
+            "rebound": "v",
+        }[value]
+        forward += [
+            "        for m in self.modules():",
+            "            if isinstance(m, Leaf):",
+            f"                m.{attr} = {written_once}",
+        ]
     if access == "loop":
         forward.append("        for layer in self.layers:")
-    written = {"name": "v", "literal": literal, "expression": expression, "side_effect": "self.bump(v)",
-               "rebound": "v"}[value]
+    written = {
+        "name": "v",
+        "literal": literal,
+        "expression": expression,
+        "side_effect": "self.bump(v)",
+        "rebound": "v",
+    }[value]
     target = f"{block_expr}{path}"
     if alias:
         forward.append(f"{pad}t = {target}")
@@ -172,9 +226,17 @@ def families(draw):
     if access == "element_then_loop":
         forward += ["        for layer in self.layers:", "            x = layer(x)"]
     if again:
-        forward.append("        x = " + {"loop": "self.layers[0]", "element": "self.layers[1]",
-                                         "element_then_loop": "self.layers[1]", "direct": "self.block",
-                                         "dict": 'self.towers["a"]'}[access] + "(x)")
+        forward.append(
+            "        x = "
+            + {
+                "loop": "self.layers[0]",
+                "element": "self.layers[1]",
+                "element_then_loop": "self.layers[1]",
+                "direct": "self.block",
+                "dict": 'self.towers["a"]',
+            }[access]
+            + "(x)"
+        )
     if access == "dict":
         forward.append('        x = self.towers["b"](x)')
     if shared:
@@ -182,13 +244,40 @@ def families(draw):
     if off_path:
         forward.append("        x = self.extra(x)")
     forward.append("        return x")
-    model += ["class Model(nn.Module):", "    def __init__(self):", "        super().__init__()",
-              *[f"        {line}" for line in init], "",
-              "    def bump(self, v):", "        self.count += 1", "        return v", "", *forward]
+    model += [
+        "class Model(nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *[f"        {line}" for line in init],
+        "",
+        "    def bump(self, v):",
+        "        self.count += 1",
+        "        return v",
+        "",
+        *forward,
+    ]
     files = {"pkg/__init__.py": "", "pkg/leaf.py": "\n".join(leaf) + "\n", "pkg/model.py": "\n".join(model) + "\n"}
-    return {"files": files, "attr": attr, "values": values,
-            "dims": (attr, leaf_shape, existing, depth, access, call_form, value, alias, shared, off_path, chained,
-                     form, middle_reads, again)}
+    return {
+        "files": files,
+        "attr": attr,
+        "values": values,
+        "dims": (
+            attr,
+            leaf_shape,
+            existing,
+            depth,
+            access,
+            call_form,
+            value,
+            alias,
+            shared,
+            off_path,
+            chained,
+            form,
+            middle_reads,
+            again,
+        ),
+    }
 
 
 def _calls(values):
@@ -196,6 +285,7 @@ def _calls(values):
         generator = torch.Generator().manual_seed(3)
         xs = [torch.randn(2, 3, generator=generator) for _ in range(2)]
         return [((x, v), {}) for x in xs for v in values]
+
     return make
 
 
@@ -208,8 +298,9 @@ def test_safe_fixes_preserve_outputs_and_survive_hidden_blocks(tmp_path_factory)
     seen: Counter = Counter()
     broken = []
 
-    @settings(max_examples=MODELS, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MODELS, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(family=families())
     def check(family):
         seen["models"] += 1
@@ -244,9 +335,11 @@ def test_safe_fixes_preserve_outputs_and_survive_hidden_blocks(tmp_path_factory)
         shutil.rmtree(base)
 
     check()
-    print(f"\ngenerated models: {seen['models']} ({seen['models with a safe fix']} with a safe fix run both ways); "
-          f"findings: {seen['safe']} safe, {seen['unsafe']} unsafe, {seen['refused']} refused; "
-          f"safe fixes that changed behaviour: {len(broken)}")
+    print(
+        f"\ngenerated models: {seen['models']} ({seen['models with a safe fix']} with a safe fix run both ways); "
+        f"findings: {seen['safe']} safe, {seen['unsafe']} unsafe, {seen['refused']} refused; "
+        f"safe fixes that changed behaviour: {len(broken)}"
+    )
     assert broken == [], "\n".join(map(str, broken))
     assert seen["models"] >= MODELS
     assert seen["safe"] >= MODELS // 5 and seen["refused"] >= MODELS // 10  # every verdict is exercised

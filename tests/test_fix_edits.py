@@ -29,5 +29,10 @@ def test_a_fix_round_trips_through_json_and_refuses_a_changed_file():
     again = FileFix.from_json(json.loads(json.dumps(fix.to_json())))
     assert again == fix and again.apply(old) == new
     assert again.apply(old + "# edited\n") is None
-    assert fix.edits == (TextEdit(start=len("class M:\n    def forward(self, x):\n"), end=len(old),
-                                  text="        return self.a(x, flag_override=1)\n"),)
+    assert fix.edits == (
+        TextEdit(
+            start=len("class M:\n    def forward(self, x):\n"),
+            end=len(old),
+            text="        return self.a(x, flag_override=1)\n",
+        ),
+    )

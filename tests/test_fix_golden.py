@@ -16,7 +16,11 @@ ALL_CASES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 
 
 def _python_files(root: Path):
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py")) if "__pycache__" not in p.parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
 
 
 def _run_case(name: str, tmp_path: Path, *args: str) -> Path:

@@ -27,7 +27,10 @@ def _statements(code: str):
         ("x = layer.attn(x)\n", None),
         ("x = checkpoint(layer, x, use_reentrant=False)\n", "checkpoint(layer, x, use_reentrant=False)"),
         # The bound method runs the block's forward without the argument added at its call.
-        ("x = self._gradient_checkpointing_func(layer.__call__, x)\n", "self._gradient_checkpointing_func(layer.__call__, x)"),
+        (
+            "x = self._gradient_checkpointing_func(layer.__call__, x)\n",
+            "self._gradient_checkpointing_func(layer.__call__, x)",
+        ),
         ("run = layer.forward\n", "layer.forward"),
         ("x = layer.forward(x)\n", None),
         ("x = checkpoint(lambda t: layer(t), x)\n", "a nested function or lambda that calls `layer`"),
@@ -48,7 +51,7 @@ def test_subscript_blocks_are_matched_by_their_expression():
     assert _passed_as_value(statements[1:], "self.layers[i]") is None
 
 
-MODEL = '''\
+MODEL = """\
 import torch.nn as nn
 
 
@@ -77,17 +80,20 @@ class Model(nn.Module):
 
     def forward(self, x, flag):
 {body}
-'''
+"""
 
 
 def test_a_block_called_twice_with_the_attribute_set_again_is_refused(tmp_path):
-    body = textwrap.indent(textwrap.dedent("""\
+    body = textwrap.indent(
+        textwrap.dedent("""\
         self.block.leaf.flag = flag
         if x is None:
             self.block.leaf.flag = not flag
         x = self.block(x)
         return self.block(x)
-    """), "        ")
+    """),
+        "        ",
+    )
     (tmp_path / "m.py").write_text(MODEL.format(body=body))
     before = (tmp_path / "m.py").read_text()
     run_cli(["fix", "--no-cache", "."], tmp_path)
@@ -100,11 +106,14 @@ def test_a_block_called_twice_with_the_attribute_set_again_is_refused(tmp_path):
 
 
 def test_every_call_the_write_precedes_receives_the_value(tmp_path):
-    body = textwrap.indent(textwrap.dedent("""\
+    body = textwrap.indent(
+        textwrap.dedent("""\
         self.block.leaf.flag = flag
         x = self.block(x)
         return self.block(x)
-    """), "        ")
+    """),
+        "        ",
+    )
     (tmp_path / "m.py").write_text(MODEL.format(body=body))
     run_cli(["fix", "--no-cache", "."], tmp_path)
     fixed = (tmp_path / "m.py").read_text()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import check_tree, run_cli
 
-OWNER = '''\
+OWNER = """\
 import torch.nn as nn
 
 
@@ -27,21 +27,21 @@ class Block(nn.Module):
         super().__init__()
         self.attn = Attn()
 
-'''
-OWNER_AFTER = '''\
+"""
+OWNER_AFTER = """\
     def forward(self, x, skip_override=None):
         if skip_override is None:
             skip_override = self.skip
         return x if skip_override else -x
-'''
-MODEL = '''
+"""
+MODEL = """
 
 class Model(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = nn.ModuleList([Block()])
 
-'''
+"""
 
 # Each case: Block.forward and Model.forward before the fix, then after it.
 CASES = {

@@ -50,11 +50,18 @@ def hierarchies(draw):
     inits = "".join(f"        self.{a} = False\n" for a in attrs)
     reads = " and ".join(f"self.{a}" for a in attrs)
     if helper_read:
-        leaf_forward = (f"    def forward({sig()}:\n        return x * self._scale()\n\n"
-                        f"    def _scale(self):\n        return 2.0 if {reads} else 1.0\n")
+        leaf_forward = (
+            f"    def forward({sig()}:\n        return x * self._scale()\n\n"
+            f"    def _scale(self):\n        return 2.0 if {reads} else 1.0\n"
+        )
     else:
         leaf_forward = f"    def forward({sig()}:\n        return x * 2 if {reads} else x\n"
-    classes.append(("Leaf", f"class Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n{inits}\n{leaf_forward}"))
+    classes.append(
+        (
+            "Leaf",
+            f"class Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n{inits}\n{leaf_forward}",
+        )
+    )
     child = "Leaf"
     names = []
     for level in range(depth):
@@ -62,11 +69,16 @@ def hierarchies(draw):
         sub = f"sub{level}"
         names.append(sub)
         passes = ", **kwargs" if style == "kwargs" else ""
-        classes.append((name, (
-            f"class {name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-            f"        self.{sub} = {child}()\n\n"
-            f"    def forward({sig()}:\n        return self.{sub}(x{passes}) + x\n"
-        )))
+        classes.append(
+            (
+                name,
+                (
+                    f"class {name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                    f"        self.{sub} = {child}()\n\n"
+                    f"    def forward({sig()}:\n        return self.{sub}(x{passes}) + x\n"
+                ),
+            )
+        )
         child = name
     top = child
     path = "".join(f".{n}" for n in reversed(names))
@@ -82,7 +94,11 @@ def hierarchies(draw):
         elif access == "enumerate":
             head, target, call = "        for i, layer in enumerate(self.layers):\n", "layer", "x = layer(x)"
         else:
-            head, target, call = "        for i in range(len(self.layers)):\n", "self.layers[i]", "x = self.layers[i](x)"
+            head, target, call = (
+                "        for i in range(len(self.layers)):\n",
+                "self.layers[i]",
+                "x = self.layers[i](x)",
+            )
     body = head
     if alias:
         body += f"{indent}inner = {target}{path}\n"

@@ -19,7 +19,7 @@ def _owner(tmp_path: Path, init_body: str, signature: str = "self"):
         f"""\
         class Owner:
             def __init__({signature}):
-        {textwrap.indent(textwrap.dedent(init_body), '        ')}
+        {textwrap.indent(textwrap.dedent(init_body), "        ")}
             def forward(self, x):
                 return x
         """

@@ -24,8 +24,9 @@ def _harness():
 def test_a_hundred_fixed_cases_without_a_failure():
     fuzz = _harness()
     lines = []
-    done, failures = fuzz.run(seed=21, count=100, minutes=None, generated=False, keep_failures=False, report=lines.append,
-                              batch_size=25)
+    done, failures = fuzz.run(
+        seed=21, count=100, minutes=None, generated=False, keep_failures=False, report=lines.append, batch_size=25
+    )
     assert done == 100
     assert failures == [], "\n".join(lines)
 
@@ -51,6 +52,9 @@ def test_the_harness_reports_a_failure(monkeypatch, tmp_path):
 
 def test_every_case_the_fuzzer_ever_failed_on(tmp_path):
     fuzz = _harness()
-    cases = [fuzz.Case(f"case_{i}.py", path.name, path.read_bytes()) for i, path in enumerate(sorted(REGRESSIONS.glob("*.py.txt")))]
+    cases = [
+        fuzz.Case(f"case_{i}.py", path.name, path.read_bytes())
+        for i, path in enumerate(sorted(REGRESSIONS.glob("*.py.txt")))
+    ]
     failures = fuzz.check_batch(cases, tmp_path / "w") if cases else []
     assert [(f.case.kind, f.problem) for f in failures] == []

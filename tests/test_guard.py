@@ -44,14 +44,20 @@ def test_guard_reports_exactly_the_static_findings_on_the_legacy_model(tmp_path)
     from reference_model.runner import RunSpec, build_model
 
     static = check_tree(REPO / "reference_model" / "legacy")
-    static_places = {(str((REPO / "reference_model" / "legacy" / f.path).resolve()), f.start.line) for f in static.findings}
+    static_places = {
+        (str((REPO / "reference_model" / "legacy" / f.path).resolve()), f.start.line) for f in static.findings
+    }
     model = build_model(RunSpec(variant="legacy"))
     with ForwardGuard() as guard:
         _forward(model)
     assert {(r.filename, r.line) for r in guard.records} == static_places
     record = guard.records[0]
     assert (record.code, record.attribute, record.module_class, record.running) == (
-        "ZL001", "skip_sequence_parallel", "USPAttention", "ZImageModel")
+        "ZL001",
+        "skip_sequence_parallel",
+        "USPAttention",
+        "ZImageModel",
+    )
     assert record.module_path == "layers.0.attention.attn"
 
 
@@ -204,8 +210,10 @@ def test_runtime_report_confirms_static_findings(tmp_path):
         _forward(build_model(RunSpec(variant="legacy")))
     report = tmp_path / "guard.json"
     guard.write_report(report)
-    out = run_cli(["check", "--no-cache", "--output-format", "json", "--runtime-report", str(report),
-                   "reference_model/legacy"], REPO)
+    out = run_cli(
+        ["check", "--no-cache", "--output-format", "json", "--runtime-report", str(report), "reference_model/legacy"],
+        REPO,
+    )
     [finding] = json.loads(out.output)["findings"]
     assert finding["confirmed_at_runtime"] and not finding["runtime_only"]
     assert finding["message"].endswith("(confirmed at run time)")

@@ -17,7 +17,9 @@ from tests.helpers import run_cli
 from tests.test_robustness import BAD
 
 
-@pytest.mark.parametrize("name", ["tab\there.py", "bell\x07.py", "esc\x1b[31m.py", "nul\x00.py", "bad\udcff\udcfe.py", "ok.py"])
+@pytest.mark.parametrize(
+    "name", ["tab\there.py", "bell\x07.py", "esc\x1b[31m.py", "nul\x00.py", "bad\udcff\udcfe.py", "ok.py"]
+)
 def test_junit_is_valid_xml_for_any_file_name(name):
     finding = Finding(code="ZL001", name="x", message=f"in {name}", path=name, start=Position(1, 1), end=Position(1, 2))
     result = RunResult(findings=[finding], internal_errors=[InternalError(name, "ZL001", f"boom \x01 {name}")])
@@ -36,21 +38,27 @@ def test_junit_from_the_command_line_with_a_non_utf8_file_name(tmp_path):
     raw = os.fsencode(str(tmp_path)) + b"/m\xff\x01odel.py"
     with open(raw, "wb") as handle:
         handle.write(BAD.encode())
-    proc = subprocess.run([sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "junit", "."],
-                          cwd=tmp_path, capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "junit", "."],
+        cwd=tmp_path,
+        capture_output=True,
+    )
     assert proc.returncode == 1, proc.stderr
     root = ET.fromstring(proc.stdout.split(b"\n", 1)[1])
     assert [c.get("classname") for c in root.iter("testcase")] == ["m\\udcff\\x01odel.py"]
 
 
-@pytest.mark.parametrize("snippet,message", [
-    ("return 1", "'return' outside function"),
-    ("yield 1", "'yield' outside function"),
-    ("nonlocal x", "nonlocal declaration not allowed at module level"),
-    ("break", "'break' outside loop"),
-    ("await x", "'await' outside function"),
-    ("def f():\n    await x", "'await' outside async function"),
-])
+@pytest.mark.parametrize(
+    "snippet,message",
+    [
+        ("return 1", "'return' outside function"),
+        ("yield 1", "'yield' outside function"),
+        ("nonlocal x", "nonlocal declaration not allowed at module level"),
+        ("break", "'break' outside loop"),
+        ("await x", "'await' outside function"),
+        ("def f():\n    await x", "'await' outside async function"),
+    ],
+)
 def test_compile_time_errors_are_zl000_and_fix_does_not_blame_itself(tmp_path, snippet, message):
     (tmp_path / "model.py").write_text(BAD + "\n\n" + snippet + "\n")
     check = run_cli(["check", "--no-cache", "--output-format", "concise", "."], tmp_path)

@@ -30,8 +30,9 @@ BAD = textwrap.dedent("""\
 
 
 def _run(args, cwd, env=None, timeout=300):
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
 
 
 def _tiny_project(folder: Path, name: str) -> Path:
@@ -39,7 +40,8 @@ def _tiny_project(folder: Path, name: str) -> Path:
     answers ``OWNER``."""
     (folder / name).mkdir(parents=True)
     (folder / name / "__init__.py").write_text(f"OWNER = 'the other {name}'\n")
-    (folder / "pyproject.toml").write_text(textwrap.dedent(f"""\
+    (folder / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
         [build-system]
         requires = ["setuptools>=64"]
         build-backend = "setuptools.build_meta"
@@ -50,7 +52,8 @@ def _tiny_project(folder: Path, name: str) -> Path:
 
         [tool.setuptools]
         packages = ["{name}"]
-        """))
+        """)
+    )
     return folder
 
 
@@ -69,8 +72,23 @@ def target(tmp_path_factory):
     folder = base / "site"
     projects = [_tiny_project(base / "other-rules", "rules"), source, _tiny_project(base / "other-lint", "lint")]
     for project in projects:
-        proc = _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                     "--no-index", "--target", str(folder), "--upgrade", str(project)], base)
+        proc = _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--target",
+                str(folder),
+                "--upgrade",
+                str(project),
+            ],
+            base,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return folder
 
@@ -104,10 +122,12 @@ def test_python_m_zlint_and_pytest_start(target, tmp_path):
 
 
 def test_the_pytest_plugin_is_cheap(target, tmp_path):
-    code = ("import sys, zlint.pytest_plugin\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'torch') or m.startswith('zlint.rules')"
-            " or m in ('zlint.runner', 'zlint.index'))\n"
-            "assert not heavy, heavy\n")
+    code = (
+        "import sys, zlint.pytest_plugin\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'torch') or m.startswith('zlint.rules')"
+        " or m in ('zlint.runner', 'zlint.index'))\n"
+        "assert not heavy, heavy\n"
+    )
     proc = _run([sys.executable, "-c", code], tmp_path, {"PYTHONPATH": str(target)})
     assert proc.returncode == 0, proc.stderr
 
@@ -119,11 +139,19 @@ def test_a_checked_tree_with_its_own_lint_and_rules_is_never_imported(tmp_path):
     for name in ("lint", "rules", "zlint_rules", "model"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "__init__.py").write_text(
-            f"import pathlib\npathlib.Path({str(marker)!r}).open('a').write({name!r} + '\\n')\n")
+            f"import pathlib\npathlib.Path({str(marker)!r}).open('a').write({name!r} + '\\n')\n"
+        )
     (tmp_path / "net.py").write_text("import rules\nimport lint\n" + BAD)
     env = {"PYTHONPATH": "."}
-    for args in (["check", "--no-cache"], ["check", "--output-format", "sarif"], ["check", "-j", "2", "--no-cache"],
-                 ["fix", "--diff"], ["rules"], ["explain", "ZL001"], ["--version"]):
+    for args in (
+        ["check", "--no-cache"],
+        ["check", "--output-format", "sarif"],
+        ["check", "-j", "2", "--no-cache"],
+        ["fix", "--diff"],
+        ["rules"],
+        ["explain", "ZL001"],
+        ["--version"],
+    ):
         proc = _run([sys.executable, "-m", "zlint", *args], tmp_path, env)
         assert proc.returncode in (0, 1), (args, proc.stderr)
         assert "Traceback" not in proc.stderr

@@ -66,7 +66,12 @@ def test_sarif_is_valid_and_complete(project):
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
     assert {"ZL000", "ZL001", "ZL002", "ZL003", "ZL004", "ZL005", "ZL006"} <= set(rules)
     for rule in rules.values():
-        assert rule["name"] and rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and rule["help"]["text"]
+        assert (
+            rule["name"]
+            and rule["shortDescription"]["text"]
+            and rule["fullDescription"]["text"]
+            and rule["help"]["text"]
+        )
     by_rule = {}
     for result in run["results"]:
         by_rule.setdefault(result["ruleId"], []).append(result)

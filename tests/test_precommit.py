@@ -23,8 +23,14 @@ def _run(args, cwd, env):
 @pytest.fixture(scope="module")
 def precommit_env(tmp_path_factory):
     home = tmp_path_factory.mktemp("pre-commit-home")
-    env = dict(os.environ, PRE_COMMIT_HOME=str(home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(home),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.com",
+    )
     env.pop("GITHUB_ACTIONS", None)
     return env
 
@@ -96,6 +102,7 @@ def test_force_exclude_in_the_hooks_and_one_run_each(project, precommit_env):
     assert (vendored / "model.py").read_text() == vendored_text, "an excluded file was edited"
     assert fix.stdout.count("Fixed 1 error.") == 1
     assert "ZL001" not in fix.stdout  # what is left is the check hook's to report
-    only_vendor = _run(_pre_commit("try-repo", str(REPO), "zlint", "--files", "vendor/pkg/model.py"), project,
-                       precommit_env)
+    only_vendor = _run(
+        _pre_commit("try-repo", str(REPO), "zlint", "--files", "vendor/pkg/model.py"), project, precommit_env
+    )
     assert only_vendor.returncode == 0, only_vendor.stdout + only_vendor.stderr

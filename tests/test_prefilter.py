@@ -26,7 +26,7 @@ ALL_CODES = {rule.code for rule in ALL_RULES}
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 
-HEADER = '''\
+HEADER = """\
 import contextlib
 import torch.nn as nn
 from vendor import Ext
@@ -73,7 +73,7 @@ class Model(nn.Module):
     def mode(self, value):
         self.block.flag = value
 
-'''
+"""
 
 NAMES = ["a", "b", "layer", "m", "x", "flag", "blk", "p"]
 ATTRS = ["attention", "attn", "flag", "weight", "heads", "layers", "block"]
@@ -158,8 +158,14 @@ bodies = st.lists(_statements(2), min_size=1, max_size=6).map(lambda parts: sum(
 
 # How the entry point is spelled: the byte pre-filter must see each (``forward_*`` runs in a
 # class without a ``forward`` of its own; ``def`` and the name may be apart by any whitespace).
-ENTRY_POINTS = ["def forward", "def  forward", "def\tforward", "def \\\n        forward", "def forward_native",
-                "async def forward"]
+ENTRY_POINTS = [
+    "def forward",
+    "def  forward",
+    "def\tforward",
+    "def \\\n        forward",
+    "def forward_native",
+    "async def forward",
+]
 
 
 def _program(forward_body, helper_body, visit_body, entry: str = "def forward") -> str:
@@ -169,12 +175,16 @@ def _program(forward_body, helper_body, visit_body, entry: str = "def forward") 
 
     return (
         HEADER
-        + method("(self, x, flag)", forward_body, entry) + "\n\n"
-        + method(" helper(self, a, b, x=None, flag=None)", helper_body) + "\n\n"
-        + method(" visit(self, mod, x=None, flag=None)", visit_body) + "\n\n\n"
+        + method("(self, x, flag)", forward_body, entry)
+        + "\n\n"
+        + method(" helper(self, a, b, x=None, flag=None)", helper_body)
+        + "\n\n"
+        + method(" visit(self, mod, x=None, flag=None)", visit_body)
+        + "\n\n\n"
         # No forward of its own: the inherited one reaches this override of helper.
         + "class Sub(Model):\n"
-        + method(" helper(self, a, b, x=None, flag=None)", visit_body) + "\n"
+        + method(" helper(self, a, b, x=None, flag=None)", visit_body)
+        + "\n"
     )
 
 

@@ -169,8 +169,13 @@ def _findings(args, cwd: Path):
     assert document["internal_errors"] == []
     return sorted(
         (
-            os.path.normpath(os.path.join(str(cwd), f["filename"])), f["code"], f["location"]["row"],
-            f["location"]["column"], f["message"], f["fixable"], f["fix_applicability"],
+            os.path.normpath(os.path.join(str(cwd), f["filename"])),
+            f["code"],
+            f["location"]["row"],
+            f["location"]["column"],
+            f["message"],
+            f["fixable"],
+            f["fix_applicability"],
             tuple((link["expression"], link["class"], link["resolved"]) for link in f["chain"]),
         )
         for f in document["findings"]
@@ -214,13 +219,17 @@ def test_same_findings_however_zlint_is_run(tmp_path, name):
         "one worker": _findings(["--no-cache", "-j", "1", "."], root),
         "cold cache": _findings(["--cache-dir", str(tmp_path / "cache"), "."], root),
         "warm cache": _findings(["--cache-dir", str(tmp_path / "cache"), "."], root),
-        "all rules": [f for f in _findings(["--no-cache", "--select", "ZL", "."], root) if f[1] in {g[1] for g in everything}],
+        "all rules": [
+            f for f in _findings(["--no-cache", "--select", "ZL", "."], root) if f[1] in {g[1] for g in everything}
+        ],
     }
     for label, found in variants.items():
         assert found == everything, label
     assert _findings(["--no-cache", one_file], root) == in_file
     subfolder = (root / one_file).parent
-    assert _findings(["--no-cache", "."], subfolder) == [f for f in everything if f[0].startswith(str(subfolder.resolve()) + os.sep)]
+    assert _findings(["--no-cache", "."], subfolder) == [
+        f for f in everything if f[0].startswith(str(subfolder.resolve()) + os.sep)
+    ]
     # Selecting only the rule of a finding keeps it unchanged.
     for code in {f[1] for f in everything}:
         assert _findings(["--no-cache", "--select", code, "."], root) == [f for f in everything if f[1] == code]
@@ -274,9 +283,13 @@ def test_planted_internal_error_changes_summary_and_exit_code(ns_tree, monkeypat
     assert "Found 0 errors; 1 file could not be analysed." in text.output
     statistics = run_cli(["check", "--no-cache", "-j", "1", "--statistics", "sglang/srt"], ns_tree)
     assert statistics.exit_code == 2 and "1 file could not be analysed" in statistics.output
-    document = json.loads(run_cli(["check", "--no-cache", "-j", "1", "--output-format", "json", "sglang/srt"], ns_tree).stdout)
+    document = json.loads(
+        run_cli(["check", "--no-cache", "-j", "1", "--output-format", "json", "sglang/srt"], ns_tree).stdout
+    )
     assert [e["code"] for e in document["internal_errors"]] == ["ZL001"]
-    sarif = json.loads(run_cli(["check", "--no-cache", "-j", "1", "--output-format", "sarif", "sglang/srt"], ns_tree).stdout)
+    sarif = json.loads(
+        run_cli(["check", "--no-cache", "-j", "1", "--output-format", "sarif", "sglang/srt"], ns_tree).stdout
+    )
     invocation = sarif["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     assert "planted" in invocation["toolExecutionNotifications"][0]["message"]["text"]
@@ -284,7 +297,9 @@ def test_planted_internal_error_changes_summary_and_exit_code(ns_tree, monkeypat
 
 def test_clean_tree_still_passes(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.zlint]\n")
-    (tmp_path / "ok.py").write_text("from torch import nn\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n")
+    (tmp_path / "ok.py").write_text(
+        "from torch import nn\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n"
+    )
     result = run_cli(["check", "--no-cache", "."], tmp_path)
     assert result.exit_code == 0 and "All checks passed!" in result.output
     assert ast.parse((tmp_path / "ok.py").read_text())

@@ -136,7 +136,10 @@ def test_symlinks_loops_and_links_outside_the_root(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "pkg/bad.py:10:9: ZL001" in proc.stdout
     assert "loop/" not in proc.stdout and "out_dir/" not in proc.stdout  # linked folders are not walked
-    assert "link.py:10:9: ZL001 [*]" in zlint("check", "--no-cache", "--output-format", "concise", "link.py", cwd=root).stdout
+    assert (
+        "link.py:10:9: ZL001 [*]"
+        in zlint("check", "--no-cache", "--output-format", "concise", "link.py", cwd=root).stdout
+    )
     proc = zlint("fix", "--no-cache", ".", cwd=root)
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 2 and "outside" in proc.stderr and "no file was changed" in proc.stderr
@@ -152,7 +155,9 @@ def test_rule_crash_is_an_internal_error_for_that_file_only(tmp_path):
     result = _check(tmp_path, jobs=2, rules=list(ALL_RULES) + [CrashingRule])
     assert [(e.path, e.rule) for e in result.internal_errors] == [("boom.py", "ZL999")]
     assert "RuntimeError: rule bug" in result.internal_errors[0].message
-    assert sorted({f.path for f in result.findings if f.code == "ZL001"}) == [f"bad_{i}.py" for i in range(6)] + ["boom.py"]
+    assert sorted({f.path for f in result.findings if f.code == "ZL001"}) == [f"bad_{i}.py" for i in range(6)] + [
+        "boom.py"
+    ]
 
 
 class CrashingRule(RULES_BY_CODE["ZL001"]):

@@ -47,11 +47,21 @@ class Model(nn.Module):
 
 
 def zlint(*args, cwd, stdin=None, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR",
-                                                                   "ZLINT_OUTPUT_FORMAT", "ZLINT_CACHE_DIR")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR", "ZLINT_OUTPUT_FORMAT", "ZLINT_CACHE_DIR")
+    }
     environment.update(env)
-    return subprocess.run([sys.executable, "-m", "zlint", *args], cwd=cwd, capture_output=True, text=True,
-                          env=environment, input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "zlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        input=stdin,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -74,10 +84,14 @@ def test_messages_stay_on_one_line(project):
 def test_statistics_in_every_format_and_to_output_file(project):
     text = zlint("check", "--no-cache", "--statistics", ".", cwd=project)
     assert text.returncode == 1 and "\tZL001\t" in text.stdout and text.stdout.rstrip().endswith("Found 2 errors.")
-    as_json = json.loads(zlint("check", "--no-cache", "--statistics", "--output-format", "json", ".", cwd=project).stdout)
+    as_json = json.loads(
+        zlint("check", "--no-cache", "--statistics", "--output-format", "json", ".", cwd=project).stdout
+    )
     assert as_json == [{"code": "ZL001", "name": "submodule-state-mutation-in-forward", "count": 2, "fixable": 1}]
     target = project / "new" / "folder" / "stats.json"
-    written = zlint("check", "--no-cache", "--statistics", "--output-format", "json", "-o", str(target), ".", cwd=project)
+    written = zlint(
+        "check", "--no-cache", "--statistics", "--output-format", "json", "-o", str(target), ".", cwd=project
+    )
     assert written.stdout == "" and json.loads(target.read_text())[0]["count"] == 2
 
 
@@ -132,13 +146,16 @@ def test_check_hints_at_unsafe_fixes(tmp_path):
     assert "can be enabled with the `--unsafe-fixes` option" in out.stdout, out.stdout
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("fix", "-j", "2"), "-j/--jobs cannot be used with fixing"),
-    (("fix", "--cache-dir", "c"), "--cache-dir cannot be used with fixing"),
-    (("check", "--fix", "--statistics"), "--statistics cannot be combined with fixing"),
-    (("check", "--fix", "--baseline", "b.json"), "--baseline cannot be combined with fixing"),
-    (("check", "--diff", "--runtime-report", "r.json"), "--runtime-report cannot be combined with fixing"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("fix", "-j", "2"), "-j/--jobs cannot be used with fixing"),
+        (("fix", "--cache-dir", "c"), "--cache-dir cannot be used with fixing"),
+        (("check", "--fix", "--statistics"), "--statistics cannot be combined with fixing"),
+        (("check", "--fix", "--baseline", "b.json"), "--baseline cannot be combined with fixing"),
+        (("check", "--diff", "--runtime-report", "r.json"), "--runtime-report cannot be combined with fixing"),
+    ],
+)
 def test_options_fixing_cannot_honour_are_refused(project, args, needle):
     before = (project / "model.py").read_text()
     out = zlint(*args, ".", cwd=project)
@@ -151,10 +168,28 @@ def test_stdin_filename_shows_the_buffer_not_the_file(project):
     out = zlint("check", "--no-cache", "--stdin-filename", "model.py", "-", cwd=project, stdin=buffer)
     assert "# from the buffer" in out.stdout, out.stdout
     baseline = project / "base.json"
-    zlint("check", "--no-cache", "--write-baseline", str(baseline), "--stdin-filename", "model.py", "-", cwd=project,
-          stdin=buffer)
-    after = zlint("check", "--no-cache", "--baseline", str(baseline), "--stdin-filename", "model.py", "-", cwd=project,
-                  stdin=buffer)
+    zlint(
+        "check",
+        "--no-cache",
+        "--write-baseline",
+        str(baseline),
+        "--stdin-filename",
+        "model.py",
+        "-",
+        cwd=project,
+        stdin=buffer,
+    )
+    after = zlint(
+        "check",
+        "--no-cache",
+        "--baseline",
+        str(baseline),
+        "--stdin-filename",
+        "model.py",
+        "-",
+        cwd=project,
+        stdin=buffer,
+    )
     assert after.returncode == 0, after.stdout + after.stderr
 
 
@@ -169,12 +204,17 @@ def test_junit_has_file_line_and_time(project):
 def test_show_suppressed_outside_sarif(project):
     import jsonschema
 
-    text = (project / "model.py").read_text().replace("self.leaf.flag = flag", "self.leaf.flag = flag  # zlint: ignore[ZL001]")
+    text = (
+        (project / "model.py")
+        .read_text()
+        .replace("self.leaf.flag = flag", "self.leaf.flag = flag  # zlint: ignore[ZL001]")
+    )
     (project / "model.py").write_text(text)
     concise = zlint("check", "--no-cache", "--output-format", "concise", "--show-suppressed", ".", cwd=project).stdout
     assert "model.py:20:9: ZL001" in concise and concise.count("(suppressed)") == 1
     assert "(suppressed)" not in zlint("check", "--no-cache", "--output-format", "concise", ".", cwd=project).stdout
-    document = json.loads(zlint("check", "--no-cache", "--output-format", "json", "--show-suppressed", ".",
-                                cwd=project).stdout)
+    document = json.loads(
+        zlint("check", "--no-cache", "--output-format", "json", "--show-suppressed", ".", cwd=project).stdout
+    )
     jsonschema.validate(document, json.loads((REPO / "docs" / "json-output.schema.json").read_text()))
     assert [f["location"]["row"] for f in document["suppressed"]] == [20]

@@ -42,21 +42,32 @@ def _run(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-THROWAWAY_CHECK = '''    def check(self, ctx) -> Iterable[Finding]:
+THROWAWAY_CHECK = """    def check(self, ctx) -> Iterable[Finding]:
         from zlint.findings import Position
 
         for analysis in ctx.analyses:
             yield Finding(self.code, self.name, f"throwaway saw {analysis.cls.name}", ctx.display_path,
                           Position(1, 1), Position(1, 1))
-'''
+"""
 
 
 def test_a_new_rule_is_one_file_and_runs(tmp_path):
     site = _package_copy(tmp_path)
     docs = tmp_path / "docs"
     docs.mkdir()
-    made = _run(site, "-m", "zlint.dev", "new-rule", "ZL099", "throwaway-rule",
-                "--rules-dir", str(site / "zlint" / "rules"), "--docs-dir", str(docs), cwd=tmp_path)
+    made = _run(
+        site,
+        "-m",
+        "zlint.dev",
+        "new-rule",
+        "ZL099",
+        "throwaway-rule",
+        "--rules-dir",
+        str(site / "zlint" / "rules"),
+        "--docs-dir",
+        str(docs),
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     module = site / "zlint" / "rules" / "zl099_throwaway_rule.py"
     page = docs / "ZL099.md"
@@ -73,24 +84,47 @@ def test_a_new_rule_is_one_file_and_runs(tmp_path):
     )
     listed = _run(site, "-m", "zlint", "rules", cwd=project)
     assert re.search(r"^ZL099\s+throwaway-rule\s+no\s+off", listed.stdout, re.MULTILINE), listed.stdout
-    ran = _run(site, "-m", "zlint", "check", "--no-cache", "--select", "ZL099", "--output-format", "json", ".",
-               cwd=project)
+    ran = _run(
+        site, "-m", "zlint", "check", "--no-cache", "--select", "ZL099", "--output-format", "json", ".", cwd=project
+    )
     assert ran.returncode == 1, ran.stderr
     found = json.loads(ran.stdout)["findings"]
     assert [(f["code"], f["message"]) for f in found] == [("ZL099", "throwaway saw Model")]
     # The template's own examples run through the engine as the rule tests run them.
-    examples = _run(site, "-c", "from zlint.rules import lookup; r = lookup('ZL099'); "
-                                "print(len(r.invalid), len(r.valid), r.default_enabled)", cwd=project)
+    examples = _run(
+        site,
+        "-c",
+        "from zlint.rules import lookup; r = lookup('ZL099'); print(len(r.invalid), len(r.valid), r.default_enabled)",
+        cwd=project,
+    )
     assert examples.stdout.split() == ["1", "1", "False"]
 
 
 def test_new_rule_refuses_a_taken_code_and_a_bad_name(tmp_path):
     site = _package_copy(tmp_path)
-    taken = _run(site, "-m", "zlint.dev", "new-rule", "ZL001", "again", "--rules-dir", str(site / "zlint" / "rules"),
-                 cwd=tmp_path)
+    taken = _run(
+        site,
+        "-m",
+        "zlint.dev",
+        "new-rule",
+        "ZL001",
+        "again",
+        "--rules-dir",
+        str(site / "zlint" / "rules"),
+        cwd=tmp_path,
+    )
     assert taken.returncode == 2 and "ZL001 is taken" in taken.stderr
-    bad = _run(site, "-m", "zlint.dev", "new-rule", "ZL098", "Bad_Name", "--rules-dir", str(site / "zlint" / "rules"),
-               cwd=tmp_path)
+    bad = _run(
+        site,
+        "-m",
+        "zlint.dev",
+        "new-rule",
+        "ZL098",
+        "Bad_Name",
+        "--rules-dir",
+        str(site / "zlint" / "rules"),
+        cwd=tmp_path,
+    )
     assert bad.returncode == 2 and "lower-case words" in bad.stderr
     assert not list((site / "zlint" / "rules").glob("zl098_*"))
 

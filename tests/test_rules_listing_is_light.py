@@ -32,15 +32,15 @@ sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "libcst": loaded}) + "\
 
 
 def _probe(*args: str):
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=REPO, timeout=120)
     line = [text for text in proc.stderr.splitlines() if text.startswith("PROBE ")]
     assert line, proc.stderr
-    return proc.stdout, json.loads(line[-1][len("PROBE "):])
+    return proc.stdout, json.loads(line[-1][len("PROBE ") :])
 
 
-@pytest.mark.parametrize("args", [("rules",), ("explain", "ZL001"), ("explain", "ZL007"),
-                                  ("explain", "submodule-state-mutation-in-forward")])
+@pytest.mark.parametrize(
+    "args", [("rules",), ("explain", "ZL001"), ("explain", "ZL007"), ("explain", "submodule-state-mutation-in-forward")]
+)
 def test_listing_and_explaining_rules_does_not_import_libcst(args):
     out, report = _probe(*args)
     assert report["code"] == 0, (args, out)
@@ -51,7 +51,9 @@ def test_listing_and_explaining_rules_does_not_import_libcst(args):
 def test_the_probe_sees_libcst_when_a_command_needs_it(tmp_path):
     """The same probe on `check`, which parses, does see LibCST: the check above is not vacuous."""
     model = tmp_path / "model.py"
-    model.write_text("import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n"
-                     "        self.block.attn.flag = True\n        return self.block(x)\n")
+    model.write_text(
+        "import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n"
+        "        self.block.attn.flag = True\n        return self.block(x)\n"
+    )
     _, report = _probe("check", "--no-cache", str(model))
     assert "libcst" in report["libcst"]

@@ -45,8 +45,9 @@ class Model(nn.Module):
 
 def zlint(*args, cwd):
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    return subprocess.run([sys.executable, "-m", "zlint", *args], cwd=cwd, capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "zlint", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 @pytest.fixture
@@ -120,8 +121,10 @@ def test_partial_fingerprints_survive_moved_lines(repository):
     second = json.loads(zlint("check", "--no-cache", "--output-format", "sarif", ".", cwd=project).stdout)
     [before], [after] = first["runs"][0]["results"], second["runs"][0]["results"]
     assert before["partialFingerprints"] == after["partialFingerprints"]
-    assert before["locations"][0]["physicalLocation"]["region"]["startLine"] + 2 == \
-        after["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert (
+        before["locations"][0]["physicalLocation"]["region"]["startLine"] + 2
+        == after["locations"][0]["physicalLocation"]["region"]["startLine"]
+    )
 
 
 def test_sarif_is_the_same_cold_warm_and_with_workers(tmp_path):
@@ -141,7 +144,7 @@ def _apply_replacements(text: str, replacements: list) -> str:
     """SARIF replacements (code-point offsets into the original text), applied back to front."""
     for item in sorted(replacements, key=lambda r: r["deletedRegion"]["charOffset"], reverse=True):
         start = item["deletedRegion"]["charOffset"]
-        text = text[:start] + item["insertedContent"]["text"] + text[start + item["deletedRegion"]["charLength"]:]
+        text = text[:start] + item["insertedContent"]["text"] + text[start + item["deletedRegion"]["charLength"] :]
     return text
 
 
@@ -153,7 +156,9 @@ def test_cached_sarif_fixes_follow_an_edit(tmp_path):
     (tmp_path / "m.py").write_text(MODEL + "# edited after the first run\n")
     second = json.loads(zlint("check", "--output-format", "sarif", ".", cwd=tmp_path).stdout)
     [result] = second["runs"][0]["results"]
-    text = _apply_replacements((tmp_path / "m.py").read_text(), result["fixes"][0]["artifactChanges"][0]["replacements"])
+    text = _apply_replacements(
+        (tmp_path / "m.py").read_text(), result["fixes"][0]["artifactChanges"][0]["replacements"]
+    )
     assert "# edited after the first run" in text and text != (tmp_path / "m.py").read_text()
     fixed = zlint("fix", "--diff", ".", cwd=tmp_path).stdout
     assert all(line[1:] in text for line in fixed.splitlines() if line.startswith("+") and not line.startswith("+++"))

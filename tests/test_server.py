@@ -48,15 +48,18 @@ def tree(tmp_path):
     return target
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "zlint", "server"],
-                                              client_factory=_client_factory))
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "zlint", "server"], client_factory=_client_factory)
+)
 async def client(lsp_client: LanguageClient, tree):
     capabilities = client_capabilities("visual-studio-code")
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities,
-        root_uri=from_fs_path(str(tree)),
-        workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(tree)), name="zimage")],
-    ))
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            root_uri=from_fs_path(str(tree)),
+            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(tree)), name="zimage")],
+        )
+    )
     yield
     if not getattr(lsp_client, "shut_down", False):
         await lsp_client.shutdown_session()
@@ -78,16 +81,22 @@ class Session:
         uri = self.uri(rel)
         text = (self.tree / rel).read_text()
         self.texts[uri], self.versions[uri] = text, 1
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
         return uri
 
     def change(self, uri: str, text: str) -> int:
         self.versions[uri] += 1
         self.texts[uri] = text
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
         return self.versions[uri]
 
     def mark(self) -> int:
@@ -114,7 +123,9 @@ class Session:
             assert uri in self.texts, f"edit for a file that is not open: {uri}"
             assert change.text_document.version == self.versions[uri]
             text = self.texts[uri]
-            for text_edit in sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+            for text_edit in sorted(
+                change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+            ):
                 text = _apply_edit(text, text_edit)
             updated.append((uri, self.change(uri, text)))
         return updated
@@ -126,19 +137,33 @@ def _offset(text: str, position: types.Position) -> int:
 
 
 def _apply_edit(text: str, edit: types.TextEdit) -> str:
-    return text[: _offset(text, edit.range.start)] + edit.new_text + text[_offset(text, edit.range.end):]
+    return text[: _offset(text, edit.range.start)] + edit.new_text + text[_offset(text, edit.range.end) :]
 
 
 async def _actions(client, uri, line):
-    return await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=line - 1, character=0), end=types.Position(line=line - 1, character=0)),
-        context=types.CodeActionContext(diagnostics=[]),
-    )) or []
+    return (
+        await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(
+                    start=types.Position(line=line - 1, character=0), end=types.Position(line=line - 1, character=0)
+                ),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        or []
+    )
 
 
-PACKAGE = ["zimage/__init__.py", "zimage/model.py", "zimage/block.py", "zimage/final.py", "zimage/layers/__init__.py",
-           "zimage/layers/attention.py", "zimage/layers/usp_attention.py"]
+PACKAGE = [
+    "zimage/__init__.py",
+    "zimage/model.py",
+    "zimage/block.py",
+    "zimage/final.py",
+    "zimage/layers/__init__.py",
+    "zimage/layers/attention.py",
+    "zimage/layers/usp_attention.py",
+]
 
 
 @pytest.mark.asyncio
@@ -153,8 +178,10 @@ async def test_cross_file_fix_applied_to_buffers_clears_the_diagnostics(client: 
     assert write.severity == types.DiagnosticSeverity.Error
     assert write.code_description.href.endswith("/docs/rules/ZL001.md")
     assert (write.range.start.character, write.range.end.line + 1) == (12, WRITE_LINE)
-    assert ("chain: self.layers: ModuleList[ZImageTransformerBlock] -> [*]: ZImageTransformerBlock"
-            " -> .attention: ZImageAttention -> .attn: USPAttention") in write.message
+    assert (
+        "chain: self.layers: ModuleList[ZImageTransformerBlock] -> [*]: ZImageTransformerBlock"
+        " -> .attention: ZImageAttention -> .attn: USPAttention"
+    ) in write.message
 
     assert await _actions(client, model, 1) == []  # nothing flagged on the line: nothing offered
     actions = await _actions(client, model, WRITE_LINE)
@@ -172,10 +199,13 @@ async def test_cross_file_fix_applied_to_buffers_clears_the_diagnostics(client: 
     assert len(ignore) == 1
 
     # Fix all in the file: the one fixable finding's edit (the other has no fix), as a source action.
-    fix_all = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=model),
-        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+    fix_all = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=model),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll]),
+        )
+    )
     assert [(a.kind, a.title) for a in fix_all] == [("source.fixAll.zlint", "zlint: fix all in this file (1 finding)")]
     assert fix_all[0].edit == fixes[0].edit
 
@@ -218,13 +248,19 @@ async def test_unsaved_edit_in_an_imported_file_changes_the_importers_diagnostic
     restored = await session.diagnostics(model, 1, after=mark)
     assert [d.range.start.line + 1 for d in restored] == [WRITE_LINE, VENDOR_LINE]
 
-    hovered = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=model),
-        position=types.Position(line=WRITE_LINE - 1, character=20)))
+    hovered = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=model),
+            position=types.Position(line=WRITE_LINE - 1, character=20),
+        )
+    )
     assert "### What it does" in hovered.contents.value and "### Why is this bad?" in hovered.contents.value
     assert hovered.contents.value.startswith("**ZL001**")
-    nothing = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=model), position=types.Position(line=0, character=0)))
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=model), position=types.Position(line=0, character=0)
+        )
+    )
     assert nothing is None
 
     # A second project with its own [tool.zlint]: its settings hold for its files only.
@@ -235,7 +271,9 @@ async def test_unsaved_edit_in_an_imported_file_changes_the_importers_diagnostic
     assert await other_session.diagnostics(other_session.open("zimage/model.py")) == []
     # Editor settings (workspace/didChangeConfiguration) add to [tool.zlint], as options do.
     mark = session.mark()
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"zlint": {"select": ["ZL000"]}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"zlint": {"select": ["ZL000"]}})
+    )
     assert await session.diagnostics(model, 1, after=mark) == []
     mark = session.mark()
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"zlint": {}}))
@@ -243,7 +281,9 @@ async def test_unsaved_edit_in_an_imported_file_changes_the_importers_diagnostic
 
     # Closing the buffer unsaved: the disk's class (a module) counts again.
     mark = session.mark()
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=usp)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=usp))
+    )
     assert await session.diagnostics(usp, 0, after=mark) == []
     again = await session.diagnostics(model, 1, after=mark)
     assert again[0].message.endswith(".attn: USPAttention")
@@ -255,8 +295,12 @@ async def test_syntax_error_config_change_and_clean_exit(client: LanguageClient,
     model = session.open("zimage/model.py")
     assert len(await session.diagnostics(model)) == 2
     good = session.texts[model]
-    version = session.change(model, good.replace("def forward(self, x, use_full_unified_sequence):",
-                                                  "def forward(self, x, use_full_unified_sequence:"))
+    version = session.change(
+        model,
+        good.replace(
+            "def forward(self, x, use_full_unified_sequence):", "def forward(self, x, use_full_unified_sequence:"
+        ),
+    )
     broken = await session.diagnostics(model, version)
     assert [(d.code, d.range.start.line + 1) for d in broken] == [("ZL000", 20)]
     assert broken[0].message.startswith("syntax error")
@@ -268,8 +312,11 @@ async def test_syntax_error_config_change_and_clean_exit(client: LanguageClient,
     usp = tree / "zimage" / "layers" / "usp_attention.py"
     usp.write_text(usp.read_text().replace("class USPAttention(nn.Module):", "class USPAttention:"))
     mark = session.mark()
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-        types.FileEvent(uri=from_fs_path(str(usp)), type=types.FileChangeType.Changed)]))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=from_fs_path(str(usp)), type=types.FileChangeType.Changed)]
+        )
+    )
     changed = await session.diagnostics(model, version, after=mark)
     assert [d.range.start.line + 1 for d in changed] == [VENDOR_LINE]  # the write through .attn is gone
 
@@ -277,13 +324,19 @@ async def test_syntax_error_config_change_and_clean_exit(client: LanguageClient,
     config = tree / "pyproject.toml"
     config.write_text('[tool.zlint]\nignore = ["ZL001"]\n')
     mark = session.mark()
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-        types.FileEvent(uri=from_fs_path(str(config)), type=types.FileChangeType.Created)]))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=from_fs_path(str(config)), type=types.FileChangeType.Created)]
+        )
+    )
     assert await session.diagnostics(model, version, after=mark) == []
     config.write_text('[tool.zlint]\nignore = ["ZL001"\n')  # invalid TOML: said, not swallowed
     mark = session.mark()
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-        types.FileEvent(uri=from_fs_path(str(config)), type=types.FileChangeType.Changed)]))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=from_fs_path(str(config)), type=types.FileChangeType.Changed)]
+        )
+    )
     (problem,) = await session.diagnostics(model, version, after=mark)
     assert "zlint did not check this file" in problem.message and "TOML" in problem.message
 

@@ -22,7 +22,8 @@ def tree(tmp_path):
     (target / "zimage" / "standalone.py").write_text(
         "import torch.nn as nn\n\n\nclass Head(nn.Module):\n"
         "    def __init__(self):\n        super().__init__()\n        self.proj = nn.Linear(2, 2)\n\n"
-        "    def forward(self, x):\n        self.proj.flag = True\n        return self.proj(x)\n")
+        "    def forward(self, x):\n        self.proj.flag = True\n        return self.proj(x)\n"
+    )
     return target.resolve()
 
 
@@ -40,8 +41,12 @@ def test_a_change_drops_exactly_the_files_whose_resolution_looked_into_it(tree):
     # model.py reaches usp_attention.py through block.py and attention.py; `from . import block`
     # looks `block` up through the package, so zimage/__init__.py goes too. standalone.py stays.
     assert project.changed([pkg / "layers" / "usp_attention.py"]) == {
-        pkg / "layers" / "usp_attention.py", pkg / "layers" / "attention.py", pkg / "block.py", pkg / "model.py",
-        pkg / "__init__.py"}
+        pkg / "layers" / "usp_attention.py",
+        pkg / "layers" / "attention.py",
+        pkg / "block.py",
+        pkg / "model.py",
+        pkg / "__init__.py",
+    }
     assert project.check(pkg / "standalone.py") is standalone  # nothing it depends on changed
     again = project.check(pkg / "model.py")
     assert again is not model and [f.start.line for f in again.findings] == [22, 29]

@@ -30,8 +30,14 @@ class Model(nn.Module):
 
 
 def zlint(*args, cwd, **env):
-    return subprocess.run([sys.executable, "-m", "zlint", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "zlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("jobs", ["1", "4"])
@@ -72,12 +78,15 @@ def test_select_empty_is_an_error(tree):
     assert proc.returncode == 2 and "selects no rule" in proc.stderr
 
 
-@pytest.mark.parametrize("text", [
-    "tool = 3\n",
-    "[tool]\nblack = 1\n",
-    "[project\nname = 'broken toml of another tool'\n",
-    "\xff\xfe not even utf-8",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tool = 3\n",
+        "[tool]\nblack = 1\n",
+        "[project\nname = 'broken toml of another tool'\n",
+        "\xff\xfe not even utf-8",
+    ],
+)
 def test_a_pyproject_without_tool_zlint_is_never_an_error(tmp_path, text):
     (tmp_path / "pyproject.toml").write_bytes(text.encode("latin-1"))
     child = tmp_path / "child"
@@ -89,14 +98,17 @@ def test_a_pyproject_without_tool_zlint_is_never_an_error(tmp_path, text):
         assert "ZL001" in proc.stdout
 
 
-@pytest.mark.parametrize("table,needle", [
-    ("zlint = 3", "[tool.zlint] must be a table"),
-    ("zlint = {select = 3}", "`select` must be a list of strings, got 3"),
-    ("zlint = {respect-gitignore = 'yes'}", "`respect-gitignore` must be true or false, got 'yes'"),
-    ("zlint = {target-version = 'py2'}", "`target-version` must be a Python version"),
-    ("zlint = {force-exclude = 1}", "`force-exclude` must be true or false, got 1"),
-    ("zlint = {per-file-ignores = []}", "`per-file-ignores` must be a table"),
-])
+@pytest.mark.parametrize(
+    "table,needle",
+    [
+        ("zlint = 3", "[tool.zlint] must be a table"),
+        ("zlint = {select = 3}", "`select` must be a list of strings, got 3"),
+        ("zlint = {respect-gitignore = 'yes'}", "`respect-gitignore` must be true or false, got 'yes'"),
+        ("zlint = {target-version = 'py2'}", "`target-version` must be a Python version"),
+        ("zlint = {force-exclude = 1}", "`force-exclude` must be true or false, got 1"),
+        ("zlint = {per-file-ignores = []}", "`per-file-ignores` must be a table"),
+    ],
+)
 def test_wrong_types_are_configuration_errors(tree, table, needle):
     root = tree({"m.py": BAD, "pyproject.toml": f"[tool]\n{table}\n"})
     proc = zlint("check", ".", cwd=root)
@@ -106,13 +118,15 @@ def test_wrong_types_are_configuration_errors(tree, table, needle):
 
 
 def _monorepo(tree):
-    return tree({
-        "a/pyproject.toml": "[tool.zlint]\nignore = ['ZL001']\n",
-        "a/m.py": BAD,
-        "b/pyproject.toml": "[tool.zlint]\nextend-exclude = ['skipped.py']\n",
-        "b/m.py": BAD,
-        "b/skipped.py": BAD,
-    })
+    return tree(
+        {
+            "a/pyproject.toml": "[tool.zlint]\nignore = ['ZL001']\n",
+            "a/m.py": BAD,
+            "b/pyproject.toml": "[tool.zlint]\nextend-exclude = ['skipped.py']\n",
+            "b/m.py": BAD,
+            "b/skipped.py": BAD,
+        }
+    )
 
 
 def test_monorepo_order_does_not_change_results(tree):
@@ -125,8 +139,14 @@ def test_monorepo_order_does_not_change_results(tree):
 
 
 def test_force_exclude_applies_excludes_to_explicit_paths(tree):
-    root = tree({"pyproject.toml": "[tool.zlint]\nextend-exclude = ['generated', 'skip_me.py']\n",
-                 "generated/m.py": BAD, "skip_me.py": BAD, "kept.py": BAD})
+    root = tree(
+        {
+            "pyproject.toml": "[tool.zlint]\nextend-exclude = ['generated', 'skip_me.py']\n",
+            "generated/m.py": BAD,
+            "skip_me.py": BAD,
+            "kept.py": BAD,
+        }
+    )
     given = ["generated/m.py", "skip_me.py", "kept.py"]
     plain = zlint("check", "--no-cache", "--output-format", "concise", *given, cwd=root)
     assert plain.stdout.count("ZL001") == 3  # explicit paths win without it, as in Ruff
@@ -236,11 +256,13 @@ def test_unreadable_folder_is_zl000_even_where_permissions_do_not_bind(tree, mon
 
 
 def test_target_version_fixes_newer_syntax(tree):
-    code = PEP695.replace("self.inner.flag = True\n        return self.inner(x)",
-                          "self.inner.flag = True\n        return self.inner(x)").replace(
-        "        self.inner = nn.Linear(2, 2)", "        self.inner = Leaf()")
-    code += ("\n\nclass Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-             "        self.flag = False\n\n    def forward(self, x):\n        return x if self.flag else -x\n")
+    code = PEP695.replace(
+        "self.inner.flag = True\n        return self.inner(x)", "self.inner.flag = True\n        return self.inner(x)"
+    ).replace("        self.inner = nn.Linear(2, 2)", "        self.inner = Leaf()")
+    code += (
+        "\n\nclass Leaf(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.flag = False\n\n    def forward(self, x):\n        return x if self.flag else -x\n"
+    )
     root = tree({"m.py": code})
     proc = zlint("fix", "--target-version", "3.12", ".", cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -251,11 +273,18 @@ def test_target_version_fixes_newer_syntax(tree):
 def test_force_exclude_with_stdin_filename(tree):
     root = tree({"pyproject.toml": "[tool.zlint]\nextend-exclude = ['generated']\n"})
     args = ("check", "--no-cache", "--stdin-filename", "generated/m.py", "-")
-    proc = subprocess.run([sys.executable, "-m", "zlint", *args, "--force-exclude"], cwd=root, input=BAD,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zlint", *args, "--force-exclude"],
+        cwd=root,
+        input=BAD,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
-    plain = subprocess.run([sys.executable, "-m", "zlint", *args], cwd=root, input=BAD, capture_output=True, text=True,
-                           timeout=60)
+    plain = subprocess.run(
+        [sys.executable, "-m", "zlint", *args], cwd=root, input=BAD, capture_output=True, text=True, timeout=60
+    )
     assert plain.returncode == 1 and "generated/m.py:10:9: ZL001" in plain.stdout
 
 
@@ -264,8 +293,14 @@ def test_unreadable_folder_follows_the_selection(tree, monkeypatch):
 
     root = tree({"locked/m.py": BAD, "ok.py": BAD, "pyproject.toml": "[tool.zlint]\nignore = ['ZL000']\n"})
     real_scandir = os.scandir
-    monkeypatch.setattr(discovery.os, "scandir",
-                        lambda path: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
-                        if Path(path).name == "locked" else real_scandir(path))
+    monkeypatch.setattr(
+        discovery.os,
+        "scandir",
+        lambda path: (
+            (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+            if Path(path).name == "locked"
+            else real_scandir(path)
+        ),
+    )
     out = run_cli(["check", "--no-cache", "--output-format", "concise", "."], root)
     assert "ZL000" not in out.output and "ok.py:10:9: ZL001" in out.output

@@ -36,8 +36,14 @@ class Model(nn.Module):
 
 
 def _zlint(root: Path, *args, env=None):
-    return subprocess.run([sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "json", *args, "."],
-                          cwd=root, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "json", *args, "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_the_stage_profile_names_each_stage_and_changes_no_finding(tmp_path):
@@ -74,8 +80,9 @@ def test_checking_files_no_rule_needs_does_not_load_libcst(tmp_path):
         "print('libcst' in sys.modules)\n"
         "print(len(checker.check(root / 'model.py').findings), 'libcst' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=REPO,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["False", "1 True"]
 

@@ -31,8 +31,7 @@ def _class_name(symbol) -> str:
 
 # -- module names ---------------------------------------------------------------------------------
 def test_module_names_follow_packages_and_stop_at_the_first_folder_without_init(tree):
-    root = tree({"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/mod.py": "",
-                 "loose/mod.py": ""})
+    root = tree({"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/mod.py": "", "loose/mod.py": ""})
     roots = ImportRoots(root)
     assert roots.module_name(root / "pkg/sub/mod.py")[:2] == ("pkg.sub.mod", False)
     assert roots.module_name(root / "pkg/sub/__init__.py")[:2] == ("pkg.sub", True)
@@ -46,11 +45,13 @@ def test_src_folder_is_an_import_root(tree):
 
 # -- absolute and relative imports -----------------------------------------------------------------
 def test_absolute_import_of_a_class_and_of_a_module(tree):
-    root = tree({
-        "pkg/__init__.py": "",
-        "pkg/blocks.py": "class Block:\n    pass\n",
-        "pkg/model.py": "import pkg.blocks\nfrom pkg.blocks import Block\nfrom pkg import blocks as b\n",
-    })
+    root = tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/blocks.py": "class Block:\n    pass\n",
+            "pkg/model.py": "import pkg.blocks\nfrom pkg.blocks import Block\nfrom pkg import blocks as b\n",
+        }
+    )
     index = _index(root)
     model = root / "pkg/model.py"
     assert _class_name(_resolve(index, model, "Block")) == "pkg.blocks.Block"
@@ -60,29 +61,36 @@ def test_absolute_import_of_a_class_and_of_a_module(tree):
     assert isinstance(module, ProjectModule) and module.summary.name == "pkg.blocks"
 
 
-@pytest.mark.parametrize("spelling, expected", [
-    ("from .blocks import Block", "pkg.sub.blocks.Block"),
-    ("from ..top import Block", "pkg.top.Block"),
-    ("from . import blocks\nBlock = blocks.Block", "pkg.sub.blocks.Block"),
-])
+@pytest.mark.parametrize(
+    "spelling, expected",
+    [
+        ("from .blocks import Block", "pkg.sub.blocks.Block"),
+        ("from ..top import Block", "pkg.top.Block"),
+        ("from . import blocks\nBlock = blocks.Block", "pkg.sub.blocks.Block"),
+    ],
+)
 def test_relative_imports_resolve_against_the_importing_package(tree, spelling, expected):
-    root = tree({
-        "pkg/__init__.py": "",
-        "pkg/top.py": "class Block:\n    pass\n",
-        "pkg/sub/__init__.py": "",
-        "pkg/sub/blocks.py": "class Block:\n    pass\n",
-        "pkg/sub/model.py": spelling + "\n",
-    })
+    root = tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/top.py": "class Block:\n    pass\n",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/blocks.py": "class Block:\n    pass\n",
+            "pkg/sub/model.py": spelling + "\n",
+        }
+    )
     index = _index(root)
     assert _class_name(_resolve(index, root / "pkg/sub/model.py", "Block")) == expected
 
 
 def test_relative_import_in_a_package_init_is_relative_to_that_package(tree):
-    root = tree({
-        "pkg/__init__.py": "from .layers import Linear\n",
-        "pkg/layers.py": "class Linear:\n    pass\n",
-        "user.py": "from pkg import Linear\n",
-    })
+    root = tree(
+        {
+            "pkg/__init__.py": "from .layers import Linear\n",
+            "pkg/layers.py": "class Linear:\n    pass\n",
+            "user.py": "from pkg import Linear\n",
+        }
+    )
     index = _index(root)
     assert _class_name(_resolve(index, root / "user.py", "Linear")) == "pkg.layers.Linear"
 
@@ -90,8 +98,11 @@ def test_relative_import_in_a_package_init_is_relative_to_that_package(tree):
 def test_a_name_that_leaves_the_tree_is_external_with_its_full_name(tree):
     root = tree({"model.py": "import torch.nn as nn\nfrom torch.nn import Linear as L\n"})
     index = _index(root)
-    for spelled, qualname in (("nn.Linear", "torch.nn.Linear"), ("L", "torch.nn.Linear"),
-                              ("nn.modules.conv.Conv2d", "torch.nn.modules.conv.Conv2d")):
+    for spelled, qualname in (
+        ("nn.Linear", "torch.nn.Linear"),
+        ("L", "torch.nn.Linear"),
+        ("nn.modules.conv.Conv2d", "torch.nn.modules.conv.Conv2d"),
+    ):
         symbol = _resolve(index, root / "model.py", spelled)
         assert symbol == External(qualname)
 
@@ -117,11 +128,15 @@ def test_a_module_level_alias_is_followed(tree):
 
 # -- star imports ----------------------------------------------------------------------------------
 def test_star_import_binds_public_names_and_respects_all(tree):
-    root = tree({
-        "layers.py": "__all__ = ['Kept']\nclass Kept:\n    pass\nclass Hidden:\n    pass\nclass _Private:\n    pass\n",
-        "plain.py": "class Public:\n    pass\nclass _Private:\n    pass\n",
-        "model.py": "from layers import *\nfrom plain import *\n",
-    })
+    root = tree(
+        {
+            "layers.py": (
+                "__all__ = ['Kept']\nclass Kept:\n    pass\nclass Hidden:\n    pass\nclass _Private:\n    pass\n"
+            ),
+            "plain.py": "class Public:\n    pass\nclass _Private:\n    pass\n",
+            "model.py": "from layers import *\nfrom plain import *\n",
+        }
+    )
     index = _index(root)
     model = root / "model.py"
     assert _class_name(_resolve(index, model, "Kept")) == "layers.Kept"
@@ -131,11 +146,13 @@ def test_star_import_binds_public_names_and_respects_all(tree):
 
 
 def test_the_last_star_import_wins(tree):
-    root = tree({
-        "first.py": "class Block:\n    pass\n",
-        "second.py": "class Block:\n    pass\n",
-        "model.py": "from first import *\nfrom second import *\n",
-    })
+    root = tree(
+        {
+            "first.py": "class Block:\n    pass\n",
+            "second.py": "class Block:\n    pass\n",
+            "model.py": "from first import *\nfrom second import *\n",
+        }
+    )
     assert _class_name(_resolve(_index(root), root / "model.py", "Block")) == "second.Block"
 
 
@@ -157,10 +174,12 @@ def test_a_star_import_cycle_ends(tree):
 
 
 def test_mutual_imports_of_different_names_still_resolve(tree):
-    root = tree({
-        "a.py": "from b import B\nclass A:\n    pass\n",
-        "b.py": "from a import A\nclass B:\n    pass\n",
-    })
+    root = tree(
+        {
+            "a.py": "from b import B\nclass A:\n    pass\n",
+            "b.py": "from a import A\nclass B:\n    pass\n",
+        }
+    )
     index = _index(root)
     assert _class_name(_resolve(index, root / "a.py", "B")) == "b.B"
     assert _class_name(_resolve(index, root / "b.py", "A")) == "a.A"
@@ -178,12 +197,14 @@ def test_a_long_re_export_chain_is_cut_at_the_budget_not_by_recursion(tree):
 
 # -- dependency edges ------------------------------------------------------------------------------
 def test_resolution_records_which_files_it_looked_into(tree):
-    root = tree({
-        "pkg/__init__.py": "from .blocks import Block\n",
-        "pkg/blocks.py": "class Block:\n    pass\n",
-        "model.py": "from pkg import Block\n",
-        "unrelated.py": "class Other:\n    pass\n",
-    })
+    root = tree(
+        {
+            "pkg/__init__.py": "from .blocks import Block\n",
+            "pkg/blocks.py": "class Block:\n    pass\n",
+            "model.py": "from pkg import Block\n",
+            "unrelated.py": "class Other:\n    pass\n",
+        }
+    )
     index = _index(root)
     _resolve(index, root / "model.py", "Block")
     deps = index.dependencies(root / "model.py")
@@ -204,12 +225,16 @@ def test_record_dependency_is_what_resolution_uses(tree):
 
 # -- classes ---------------------------------------------------------------------------------------
 def test_module_classes_are_known_through_project_and_torch_bases(tree):
-    root = tree({"model.py": (
-        "import torch.nn as nn\n"
-        "class Base(nn.Module):\n    pass\n"
-        "class Child(Base):\n    pass\n"
-        "class Plain:\n    pass\n"
-    )})
+    root = tree(
+        {
+            "model.py": (
+                "import torch.nn as nn\n"
+                "class Base(nn.Module):\n    pass\n"
+                "class Child(Base):\n    pass\n"
+                "class Plain:\n    pass\n"
+            )
+        }
+    )
     index = _index(root)
     summary = index.load(root / "model.py")
     assert summary is not None
@@ -218,14 +243,19 @@ def test_module_classes_are_known_through_project_and_torch_bases(tree):
 
 
 def test_submodules_come_from_init_and_bases(tree):
-    root = tree({"model.py": (
-        "import torch.nn as nn\n"
-        "class Block(nn.Module):\n    pass\n"
-        "class Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.stem = Block()\n"
-        "class Net(Base):\n"
-        "    def __init__(self):\n        super().__init__()\n"
-        "        self.blocks = nn.ModuleList([Block() for _ in range(2)])\n        self.scale = 2.0\n"
-    )})
+    root = tree(
+        {
+            "model.py": (
+                "import torch.nn as nn\n"
+                "class Block(nn.Module):\n    pass\n"
+                "class Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.stem = Block()\n"
+                "class Net(Base):\n"
+                "    def __init__(self):\n        super().__init__()\n"
+                "        self.blocks = nn.ModuleList([Block() for _ in range(2)])\n        self.scale = 2.0\n"
+            )
+        }
+    )
     index = _index(root)
     summary = index.load(root / "model.py")
     assert summary is not None

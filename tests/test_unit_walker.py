@@ -51,12 +51,20 @@ NET = (
 
 
 def test_a_direct_write_carries_its_resolved_chain(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        self.block.attn.flag = True\n"
-                                        "        return self.block(x)\n")
+    analysis = _analyse(
+        tmp_path, NET + "    def forward(self, x):\n        self.block.attn.flag = True\n        return self.block(x)\n"
+    )
     (write,) = analysis.writes
-    assert (_chain(write.owner.links), write.attr, write.kind, write.form) == ("self.block.attn", "flag", "assign",
-                                                                             "attribute")
-    assert [(link.expression, link.class_name) for link in write.owner.links] == [("self.block", "Block"), (".attn", "Attn")]
+    assert (_chain(write.owner.links), write.attr, write.kind, write.form) == (
+        "self.block.attn",
+        "flag",
+        "assign",
+        "attribute",
+    )
+    assert [(link.expression, link.class_name) for link in write.owner.links] == [
+        ("self.block", "Block"),
+        (".attn", "Attn"),
+    ]
     assert all(link.resolved for link in write.owner.links)
     assert write.method == "forward" and write.function.name.value == "forward"
     (call,) = analysis.calls
@@ -64,16 +72,22 @@ def test_a_direct_write_carries_its_resolved_chain(tmp_path):
 
 
 def test_a_local_alias_of_a_submodule_keeps_the_chain(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        b = self.block\n        a = b.attn\n"
-                                        "        a.flag = True\n        return b(x)\n")
+    analysis = _analyse(
+        tmp_path,
+        NET + "    def forward(self, x):\n        b = self.block\n        a = b.attn\n"
+        "        a.flag = True\n        return b(x)\n",
+    )
     assert _writes(analysis) == [("self.block.attn", "flag", "attribute", False)]
     (call,) = analysis.calls
     assert _chain(call.callee.links) == "self.block"
 
 
 def test_rebinding_a_name_to_something_else_drops_the_chain(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        b = self.block\n        b = x\n"
-                                        "        b.flag = True\n        return x\n")
+    analysis = _analyse(
+        tmp_path,
+        NET + "    def forward(self, x):\n        b = self.block\n        b = x\n"
+        "        b.flag = True\n        return x\n",
+    )
     assert analysis.writes == []
 
 
@@ -84,8 +98,11 @@ def test_a_write_on_self_is_a_self_write_not_a_submodule_write(tmp_path):
 
 
 def test_loop_over_a_module_list_gives_each_element_its_provenance(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        for blk in self.blocks:\n"
-                                        "            blk.attn.flag = True\n            x = blk(x)\n        return x\n")
+    analysis = _analyse(
+        tmp_path,
+        NET + "    def forward(self, x):\n        for blk in self.blocks:\n"
+        "            blk.attn.flag = True\n            x = blk(x)\n        return x\n",
+    )
     (write,) = analysis.writes
     assert _chain(write.owner.links) == "self.blocks[*].attn"
     assert [link.class_name for link in write.owner.links][-2:] == ["Block", "Attn"]
@@ -115,8 +132,11 @@ def test_module_dict_values_and_items_give_the_element(tmp_path):
 
 
 def test_iterating_modules_is_a_broadcast(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        for m in self.modules():\n"
-                                        "            m.flag = True\n        return x\n")
+    analysis = _analyse(
+        tmp_path,
+        NET + "    def forward(self, x):\n        for m in self.modules():\n"
+        "            m.flag = True\n        return x\n",
+    )
     (write,) = analysis.writes
     assert write.owner.broadcast and write.attr == "flag"
 
@@ -130,8 +150,11 @@ def test_setattr_and_dict_forms_are_recorded_with_their_form(tmp_path):
         "        return x\n"
     )
     writes = _writes(_analyse(tmp_path, body))
-    assert writes == [("self.block.attn", "flag", "setattr", False), ("self.block.attn", "flag", "__dict__", False),
-                      ("self.block.attn", None, "setattr", False)]
+    assert writes == [
+        ("self.block.attn", "flag", "setattr", False),
+        ("self.block.attn", "flag", "__dict__", False),
+        ("self.block.attn", None, "setattr", False),
+    ]
 
 
 def test_writes_in_helpers_reached_from_forward_count_and_others_do_not(tmp_path):
@@ -154,15 +177,21 @@ def test_a_submodule_passed_to_a_helper_keeps_its_chain(tmp_path):
 
 
 def test_reads_of_submodule_attributes_are_recorded(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        if self.block.attn.flag:\n"
-                                        "            return x\n        return self.block(x)\n")
+    analysis = _analyse(
+        tmp_path,
+        NET + "    def forward(self, x):\n        if self.block.attn.flag:\n"
+        "            return x\n        return self.block(x)\n",
+    )
     assert ("flag", "self.block.attn.flag") in {(r.node.attr.value, _chain(r.value.links)) for r in analysis.reads}
 
 
 def test_set_call_restore_is_a_toggle(tmp_path):
-    analysis = _analyse(tmp_path, NET + "    def forward(self, x):\n        self.block.attn.flag = True\n"
-                                        "        y = self.block(x)\n        self.block.attn.flag = False\n"
-                                        "        return y\n")
+    analysis = _analyse(
+        tmp_path,
+        NET + "    def forward(self, x):\n        self.block.attn.flag = True\n"
+        "        y = self.block(x)\n        self.block.attn.flag = False\n"
+        "        return y\n",
+    )
     (toggle,) = analysis.toggles
     assert toggle.first.attr == toggle.restore.attr == "flag"
     assert _chain(toggle.call.callee.links) == "self.block"
@@ -170,6 +199,7 @@ def test_set_call_restore_is_a_toggle(tmp_path):
 
 
 def test_a_class_that_is_not_a_module_is_not_walked(tmp_path):
-    analysis = _analyse(tmp_path, "class Plain:\n    def forward(self, x):\n        self.block.attn.flag = True\n",
-                        cls="Plain")
+    analysis = _analyse(
+        tmp_path, "class Plain:\n    def forward(self, x):\n        self.block.attn.flag = True\n", cls="Plain"
+    )
     assert analysis.writes == [] and analysis.forward_methods == []

@@ -25,8 +25,14 @@ def _tree(root: Path, count: int = 8) -> Path:
 
 
 def _zlint(root: Path, *args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "concise", *args, "."],
-                          cwd=root, env=dict(os.environ, **(env or {})), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "--output-format", "concise", *args, "."],
+        cwd=root,
+        env=dict(os.environ, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _children(pid: int):
@@ -55,7 +61,9 @@ def test_a_file_past_the_time_limit_is_an_internal_error(tmp_path):
     proc = _zlint(root, "-j", "2", "--file-timeout", "2", env={"ZLINT_TEST_WORKER_FAULT": "m5.py:hang"})
     assert time.monotonic() - started < 60
     assert proc.returncode == 2, proc.stderr
-    assert "internal error in reading while checking m5.py: took longer than 2 s (the per-file time limit" in proc.stderr
+    assert (
+        "internal error in reading while checking m5.py: took longer than 2 s (the per-file time limit" in proc.stderr
+    )
     assert len([line for line in proc.stdout.splitlines() if ": ZL001 " in line]) == 7
 
 
@@ -85,7 +93,9 @@ def test_a_worker_that_fails_at_start_up_ends_the_run(tmp_path):
     root = _tree(tmp_path)
     proc = _zlint(root, "-j", "2", env={"ZLINT_TEST_WORKER_START_FAILS": "1"}, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("zlint: error: a worker process could not start: RuntimeError: worker start-up failure")
+    assert proc.stderr.startswith(
+        "zlint: error: a worker process could not start: RuntimeError: worker start-up failure"
+    )
     assert "Traceback" not in proc.stderr
 
 
@@ -93,8 +103,14 @@ def test_kill_9_of_a_worker_mid_run(tmp_path):
     root = _tree(tmp_path / "tree")
     marker = tmp_path / "worker.pid"
     env = dict(os.environ, ZLINT_TEST_WORKER_FAULT="m2.py:hang", ZLINT_TEST_HANG_PIDFILE=str(marker))
-    proc = subprocess.Popen([sys.executable, "-m", "zlint", "check", "--no-cache", "-j", "2", "--output-format", "concise", "."],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zlint", "check", "--no-cache", "-j", "2", "--output-format", "concise", "."],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
@@ -115,9 +131,15 @@ def test_kill_9_of_a_worker_mid_run(tmp_path):
 def test_ctrl_c_stops_the_run_quietly(tmp_path):
     root = _tree(tmp_path)
     cache = tmp_path / "cache"
-    proc = subprocess.Popen([sys.executable, "-m", "zlint", "check", "--cache-dir", str(cache), "-j", "2", "."],
-                            cwd=root, env=dict(os.environ, ZLINT_TEST_WORKER_FAULT="m0.py:hang"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zlint", "check", "--cache-dir", str(cache), "-j", "2", "."],
+        cwd=root,
+        env=dict(os.environ, ZLINT_TEST_WORKER_FAULT="m0.py:hang"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
@@ -135,6 +157,7 @@ def test_ctrl_c_stops_the_run_quietly(tmp_path):
     assert err == "zlint: interrupted\n"
     assert out == ""
     for pid in workers:
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], \
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], (
             f"worker {pid} outlived the run"
+        )
     assert not cache.exists() or not list(cache.glob("results-*")), "an interrupted run wrote its cache"

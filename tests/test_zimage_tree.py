@@ -33,7 +33,12 @@ def test_reports_exactly_the_forward_time_mutations(zimage):
 def test_chain_is_resolved_across_files(zimage):
     finding = check_tree(zimage).findings[0]
     classes = [link.class_name for link in finding.chain]
-    assert classes == ["ModuleList[ZImageTransformerBlock]", "ZImageTransformerBlock", "ZImageAttention", "USPAttention"]
+    assert classes == [
+        "ModuleList[ZImageTransformerBlock]",
+        "ZImageTransformerBlock",
+        "ZImageAttention",
+        "USPAttention",
+    ]
     assert all(link.resolved for link in finding.chain)
     assert "USPAttention.skip_sequence_parallel" in finding.message
 
@@ -65,8 +70,9 @@ def test_checking_one_file_still_resolves_classes_in_files_not_passed(zimage):
 def test_fixing_the_source_clears_the_finding(zimage):
     model = zimage / "zimage" / "model.py"
     text = model.read_text()
-    model.write_text(text.replace(
-        "            layer.attention.attn.skip_sequence_parallel = use_full_unified_sequence\n", ""))
+    model.write_text(
+        text.replace("            layer.attention.attn.skip_sequence_parallel = use_full_unified_sequence\n", "")
+    )
     assert [f.start.line for f in check_tree(zimage).findings] == [28]
 
 
@@ -109,12 +115,21 @@ def test_standard_input_is_checked_as_the_named_file(zimage):
 
 
 def test_standard_input_without_a_name_and_the_refusals(zimage):
-    clean = _check_stdin(zimage, b"import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n")
+    clean = _check_stdin(
+        zimage, b"import torch.nn as nn\n\nclass M(nn.Module):\n    def forward(self, x):\n        return x\n"
+    )
     assert clean.returncode == 0 and b"All checks passed" in clean.stdout
     broken = _check_stdin(zimage, b"def forward(:\n")  # a file a rule needs parsed
     assert b"All checks passed" in _check_stdin(zimage, b"def broken(:\n").stdout  # one none needs
     assert broken.returncode == 1 and broken.stdout.startswith(b"-:1:") and b"ZL000" in broken.stdout
-    for args in (["fix", "-"], ["check", "--fix", "-"], ["check", "-", "zimage"], ["check", "--stdin-filename", "a.py", "zimage"]):
-        proc = subprocess.run([sys.executable, "-m", "zlint", *args], cwd=zimage, input=b"x = 1\n", capture_output=True, timeout=60)
+    for args in (
+        ["fix", "-"],
+        ["check", "--fix", "-"],
+        ["check", "-", "zimage"],
+        ["check", "--stdin-filename", "a.py", "zimage"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "zlint", *args], cwd=zimage, input=b"x = 1\n", capture_output=True, timeout=60
+        )
         assert proc.returncode == 2 and proc.stderr.startswith(b"zlint: error:"), (args, proc.stderr)
         assert b"Traceback" not in proc.stderr

@@ -35,9 +35,14 @@ def _separator(items: List, opening) -> cst.Comma:
         comma = items[-2].comma  # without the comment that ends that item's line
         return comma.with_changes(whitespace_after=_without_comment(comma.whitespace_after))
     if isinstance(opening, cst.ParenthesizedWhitespace):
-        return cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(), empty_lines=[], indent=opening.indent, last_line=opening.last_line,
-        ))
+        return cst.Comma(
+            whitespace_after=cst.ParenthesizedWhitespace(
+                first_line=cst.TrailingWhitespace(),
+                empty_lines=[],
+                indent=opening.indent,
+                last_line=opening.last_line,
+            )
+        )
     return _default_comma()
 
 
@@ -62,7 +67,8 @@ def _append_item(items: List, new_item, opening, after_field: str):
     if isinstance(carried, cst.ParenthesizedWhitespace) and carried.first_line.comment is not None:
         if isinstance(separator.whitespace_after, cst.ParenthesizedWhitespace):
             separator = separator.with_changes(
-                whitespace_after=separator.whitespace_after.with_changes(first_line=carried.first_line))
+                whitespace_after=separator.whitespace_after.with_changes(first_line=carried.first_line)
+            )
         if isinstance(end_comma, cst.Comma):
             end_comma = end_comma.with_changes(whitespace_after=_without_comment(end_comma.whitespace_after))
         else:
@@ -105,10 +111,14 @@ class _Threader(cst.CSTTransformer):
             params = node.params
             param = _new_param(name, annotation, default)
             if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params:
-                kwonly = _append_item(list(params.kwonly_params), param, node.whitespace_before_params, "whitespace_after_param")
+                kwonly = _append_item(
+                    list(params.kwonly_params), param, node.whitespace_before_params, "whitespace_after_param"
+                )
                 params = params.with_changes(kwonly_params=kwonly)
             else:
-                positional = _append_item(list(params.params), param, node.whitespace_before_params, "whitespace_after_param")
+                positional = _append_item(
+                    list(params.params), param, node.whitespace_before_params, "whitespace_after_param"
+                )
                 params = params.with_changes(params=positional)
             node = node.with_changes(params=params)
         bindings = self.plan.bind_once.get(key, [])
@@ -155,8 +165,11 @@ class _Threader(cst.CSTTransformer):
         if bound is None:
             return updated_node
         local, value = bound
-        return cst.Assign(targets=[cst.AssignTarget(cst.Name(local))], value=value,
-                          semicolon=getattr(updated_node, "semicolon", cst.MaybeSentinel.DEFAULT))
+        return cst.Assign(
+            targets=[cst.AssignTarget(cst.Name(local))],
+            value=value,
+            semicolon=getattr(updated_node, "semicolon", cst.MaybeSentinel.DEFAULT),
+        )
 
     def leave_Try(self, original_node: cst.Try, updated_node: cst.Try):
         if id(original_node) not in self.plan.drop_finally:
@@ -182,13 +195,18 @@ class _Threader(cst.CSTTransformer):
             arg = cst.Arg(
                 keyword=cst.Name(name),
                 value=value,
-                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                ),
             )
             double_star = next((i for i, a in enumerate(args) if a.star == "**"), None)
             if double_star is None:
                 args = _append_item(args, arg, updated_node.whitespace_before_args, "whitespace_after_arg")
             else:  # keywords read best before `**kwargs`, in the list's own layout
-                args.insert(double_star, arg.with_changes(comma=_separator(args[: double_star + 1], updated_node.whitespace_before_args)))
+                args.insert(
+                    double_star,
+                    arg.with_changes(comma=_separator(args[: double_star + 1], updated_node.whitespace_before_args)),
+                )
         return updated_node.with_changes(args=args)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute):
@@ -272,17 +290,24 @@ def render_plan(plan: FixPlan, module: cst.Module, summary=None) -> cst.Module:
 
 
 def _import_line(stmt) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+    )
 
 
 def _binds_sentinel(stmt) -> bool:
     if not isinstance(stmt, cst.SimpleStatementLine):
         return False
     for small in stmt.body:
-        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == SENTINEL for t in small.targets):
+        if isinstance(small, cst.Assign) and any(
+            isinstance(t.target, cst.Name) and t.target.value == SENTINEL for t in small.targets
+        ):
             return True
         if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-            if any((code_of(alias.asname.name) if alias.asname else code_of(alias.name)) == SENTINEL for alias in small.names):
+            if any(
+                (code_of(alias.asname.name) if alias.asname else code_of(alias.name)) == SENTINEL
+                for alias in small.names
+            ):
                 return True
     return False
 
@@ -298,7 +323,7 @@ def _with_sentinel(module: cst.Module, summary, home) -> cst.Module:
     if any(_binds_sentinel(stmt) for stmt in body):
         return module
     if home is summary:
-        line = cst.parse_statement(f"{SENTINEL} = object()  # a default meaning \"not given\", where None is a value\n")
+        line = cst.parse_statement(f'{SENTINEL} = object()  # a default meaning "not given", where None is a value\n')
     else:
         mine = summary.package.split(".") if summary.package else []
         theirs = home.name.split(".")
@@ -343,7 +368,9 @@ def build_edits(plan: FixPlan, originals: Dict[Path, bytes], root: Optional[Path
             cst.parse_module(new_bytes)
             compiles(new_bytes, str(summary.path), parsing.target_version())
         except Exception as exc:
-            raise FixError(f"the fix would leave {summary.path} unparsable ({type(exc).__name__}: {exc}); no file was changed") from None
+            raise FixError(
+                f"the fix would leave {summary.path} unparsable ({type(exc).__name__}: {exc}); no file was changed"
+            ) from None
         edits.append(FileEdit(summary.path, old, new_bytes))
     return edits
 

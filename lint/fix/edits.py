@@ -44,8 +44,11 @@ class FileFix:
         return apply_text_edits(old, self.edits)
 
     def to_json(self) -> dict:
-        return {"path": self.path, "old_sha256": self.old_sha256,
-                "edits": [[edit.start, edit.end, edit.text] for edit in self.edits]}
+        return {
+            "path": self.path,
+            "old_sha256": self.old_sha256,
+            "edits": [[edit.start, edit.end, edit.text] for edit in self.edits],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "FileFix":
@@ -74,7 +77,7 @@ def apply_text_edits(old: str, edits: Sequence[TextEdit]) -> str:
     for edit in sorted(edits, key=lambda e: (e.start, e.end)):
         if edit.start < position or edit.end < edit.start or edit.end > len(old):
             raise ValueError(f"overlapping or out-of-range edit {edit}")
-        parts.append(old[position:edit.start])
+        parts.append(old[position : edit.start])
         parts.append(edit.text)
         position = edit.end
     parts.append(old[position:])

@@ -31,8 +31,15 @@ from .invocations import CALL_FORMS, invocations, is_invocation_of, passed_as_va
 from .plan_data import SENTINEL, FixPlan
 from .protect import protected_reason
 from .values import (
-    bound_names, code, fresh_name, is_literal, maybe_none, names_in, needs_local,
-    rebound_after, value_type,
+    bound_names,
+    code,
+    fresh_name,
+    is_literal,
+    maybe_none,
+    names_in,
+    needs_local,
+    rebound_after,
+    value_type,
 )
 
 _passed_as_value = passed_as_value  # the name tests and older callers use
@@ -89,7 +96,9 @@ def _code(node: cst.CSTNode) -> str:
 
 def _within(owner_code: str, block_code: str) -> bool:
     """``block_code`` spells the object ``owner_code`` starts from (``layer`` in ``layer.attn``)."""
-    return owner_code == block_code or owner_code.startswith(block_code + ".") or owner_code.startswith(block_code + "[")
+    return (
+        owner_code == block_code or owner_code.startswith(block_code + ".") or owner_code.startswith(block_code + "[")
+    )
 
 
 def _callee_code(call: cst.Call) -> str:
@@ -114,6 +123,8 @@ def _shape(expression: str) -> str:
         elif depth == 0:
             out.append(ch)
     return "".join(out)
+
+
 def _literal_type(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.Name) and node.value in ("True", "False"):
         return "bool"
@@ -252,7 +263,11 @@ def _enclosing_module_loop(write: AttributeWrite):
         stmt = statements[position] if position < len(statements) else None
         if isinstance(stmt, cst.For):
             it = stmt.iter
-            if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in MODULE_ITERATORS:
+            if (
+                isinstance(it, cst.Call)
+                and isinstance(it.func, cst.Attribute)
+                and it.func.attr.value in MODULE_ITERATORS
+            ):
                 return stmt, write.trail[:depth]
     return None, None
 
@@ -295,7 +310,10 @@ def _alias_uses(function: cst.FunctionDef, name: str) -> List[Tuple[int, Optiona
                     visit(target.target, id(stmt), id(target.target))
                 visit(stmt.value, id(stmt), None)
                 continue
-            if isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.Match)) or type(stmt).__name__ == "TryStar":
+            if (
+                isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.Match))
+                or type(stmt).__name__ == "TryStar"
+            ):
                 for child in child_nodes(stmt):
                     if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
                         continue
@@ -344,7 +362,9 @@ def _direct_bound(node: cst.CSTNode) -> Set[str]:
     if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
         return bound_names(cst.SimpleStatementLine(body=[node]))
     if isinstance(node, (cst.For, cst.CompFor)):
-        return bound_names(cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(node.target)], value=cst.Name("_"))]))
+        return bound_names(
+            cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(node.target)], value=cst.Name("_"))])
+        )
     if isinstance(node, cst.NamedExpr):
         return {node.target.value} if isinstance(node.target, cst.Name) else set()
     if isinstance(node, cst.AsName):
@@ -423,8 +443,12 @@ def _indirect_access(func: cst.FunctionDef, self_name: Optional[str], attr: str)
                         return code(node)
                 if name == "vars":
                     return code(node)
-        if isinstance(node, cst.Attribute) and node.attr.value == "__dict__" and isinstance(node.value, cst.Name) \
-                and node.value.value == self_name:
+        if (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "__dict__"
+            and isinstance(node.value, cst.Name)
+            and node.value.value == self_name
+        ):
             return code(node)
         stack.extend(child_nodes(node))
     return None
@@ -436,9 +460,13 @@ def _chooses_override(value: cst.BaseExpression, self_name, param: str, attr: st
     if not isinstance(value, cst.IfExp):
         return False
     test = value.test
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.left, cst.Name) and test.left.value == param
-            and code(test.comparisons[0].comparator) == default):
+    if not (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.left, cst.Name)
+        and test.left.value == param
+        and code(test.comparisons[0].comparator) == default
+    ):
         return False
     operator = test.comparisons[0].operator
     if isinstance(operator, cst.Is):
@@ -462,15 +490,24 @@ def _binding_matches(func: cst.FunctionDef, param: str, attr: str, default: str)
         if not isinstance(stmt, cst.If) or stmt.orelse is not None:
             return False
         test = stmt.test
-        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-                and isinstance(test.comparisons[0].operator, cst.Is)
-                and isinstance(test.left, cst.Name) and test.left.value == param
-                and code(test.comparisons[0].comparator) == default):
+        if not (
+            isinstance(test, cst.Comparison)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Is)
+            and isinstance(test.left, cst.Name)
+            and test.left.value == param
+            and code(test.comparisons[0].comparator) == default
+        ):
             return False
         body = list(iter_statements(stmt.body))
-        return (len(body) == 1 and isinstance(body[0], cst.Assign) and len(body[0].targets) == 1
-                and isinstance(body[0].targets[0].target, cst.Name) and body[0].targets[0].target.value == param
-                and self_attribute(body[0].value, self_name) == attr)
+        return (
+            len(body) == 1
+            and isinstance(body[0], cst.Assign)
+            and len(body[0].targets) == 1
+            and isinstance(body[0].targets[0].target, cst.Name)
+            and body[0].targets[0].target.value == param
+            and self_attribute(body[0].value, self_name) == attr
+        )
     return False
 
 
@@ -481,8 +518,13 @@ def _only_passed_on(func: cst.FunctionDef, param: str) -> bool:
     uses: List[cst.Name] = []
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == param \
-                and isinstance(node.value, cst.Name) and node.value.value == param:
+        if (
+            isinstance(node, cst.Arg)
+            and node.keyword is not None
+            and node.keyword.value == param
+            and isinstance(node.value, cst.Name)
+            and node.value.value == param
+        ):
             passes.add(id(node.value))
         if isinstance(node, cst.Name) and node.value == param:
             uses.append(node)
@@ -524,8 +566,11 @@ def _loop_runs_each(write_function, call: SubmoduleCall, container_code: str) ->
         if not isinstance(stmt, cst.For):
             continue
         if not (isinstance(stmt.target, cst.Name) and stmt.target.value == name) and not (
-                isinstance(stmt.target, cst.Tuple) and len(stmt.target.elements) == 2
-                and isinstance(stmt.target.elements[1].value, cst.Name) and stmt.target.elements[1].value.value == name):
+            isinstance(stmt.target, cst.Tuple)
+            and len(stmt.target.elements) == 2
+            and isinstance(stmt.target.elements[1].value, cst.Name)
+            and stmt.target.elements[1].value.value == name
+        ):
             continue
         it = stmt.iter
         spelled = code(it)
@@ -573,17 +618,24 @@ class Planner:
         except Unfixable as exc:
             return FixVerdict(None, False, str(exc))
 
-    def _finish(self, parent: ClassSummary, write: AttributeWrite, plan: FixPlan, safe: bool, why: str,
-                title: str) -> FixVerdict:
+    def _finish(
+        self, parent: ClassSummary, write: AttributeWrite, plan: FixPlan, safe: bool, why: str, title: str
+    ) -> FixVerdict:
         """Checks that need the whole plan: the parent reads no value the fix stops setting, no
         protected file is edited, and the rendered code parses."""
         plan.finalize()
         analysis: ClassAnalysis = self.index.analysis(parent)
         for read in analysis.reads:
-            if read.node.attr.value == write.attr and id(read.statement) not in plan.remove \
-                    and read.function is write.function and _runs_later(write.function, write.trail, read.trail):
-                raise Unfixable(f"no fix: `{parent.name}.{read.method}` reads `{code(read.node)}` after the write; "
-                                f"it would see the old value")
+            if (
+                read.node.attr.value == write.attr
+                and id(read.statement) not in plan.remove
+                and read.function is write.function
+                and _runs_later(write.function, write.trail, read.trail)
+            ):
+                raise Unfixable(
+                    f"no fix: `{parent.name}.{read.method}` reads `{code(read.node)}` after the write; "
+                    f"it would see the old value"
+                )
         for summary in plan.files.values():
             reason = protected_reason(summary.path, summary.load_text(), self.config)
             if reason is not None:
@@ -611,11 +663,17 @@ class Planner:
                 new = render(plan, module, summary).code
                 compiles(new.encode("utf-8"), str(summary.path), parsing.target_version())
             except Exception as exc:  # any failure means the fix is not offered
-                raise Unfixable(f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})") from None
+                raise Unfixable(
+                    f"no fix: the rewritten {summary.path.name} would not parse ({type(exc).__name__})"
+                ) from None
 
     def _check_write(self, write: AttributeWrite) -> None:
         if write.kind in ("augassign", "delete"):
-            verb = "an augmented assignment reads the previous value" if write.kind == "augassign" else "`del` removes state"
+            verb = (
+                "an augmented assignment reads the previous value"
+                if write.kind == "augassign"
+                else "`del` removes state"
+            )
             raise Unfixable(f"no fix: {verb}; it cannot become an argument")
         if write.attr is None:
             raise Unfixable("no fix: the attribute name is not a string literal")
@@ -639,7 +697,7 @@ class Planner:
         if isinstance(root, cst.Name) and isinstance(owner, (cst.Attribute, cst.Subscript)):
             inner = _alias_of(write.function, root)
             if inner is not None:
-                return code(inner.value) + code(owner)[len(root.value):], inner
+                return code(inner.value) + code(owner)[len(root.value) :], inner
         return code(owner), None
 
     def _place_value(self, plan: FixPlan, write: AttributeWrite, param: str) -> cst.BaseExpression:
@@ -677,8 +735,10 @@ class Planner:
             uses = _alias_uses(write.function, code(alias.targets[0].target))
             plan.aliases[id(alias)] = uses
             if alias not in _statements_before(write.function, write.trail):
-                raise Unfixable(f"no fix: the alias `{code(alias.targets[0].target)}` is not bound before the write "
-                                f"in the same block")
+                raise Unfixable(
+                    f"no fix: the alias `{code(alias.targets[0].target)}` is not bound before the write "
+                    f"in the same block"
+                )
             between = _statements_from(write.function, alias, write.trail)
             rebound = names_in(alias.value) & set().union(set(), *[bound_names(s) for s in between])
             if rebound:
@@ -718,12 +778,16 @@ class Planner:
                 "narrow it with isinstance() to the class that reads it"
             )
         value = write.value
-        if not is_literal(value) and not (isinstance(value, cst.Name) and value.value not in rebound_after(write.function, loop_trail)):
+        if not is_literal(value) and not (
+            isinstance(value, cst.Name) and value.value not in rebound_after(write.function, loop_trail)
+        ):
             raise Unfixable("no fix: the loop evaluates the value once per module; bind it to a name first")
         hidden = self._hidden_subtree(parent)
         if hidden is not None:
-            raise Unfixable(f"no fix: modules() also reaches {hidden}, which zlint cannot see into; "
-                            f"an instance of {owner_type.cls.name} there would lose the value")
+            raise Unfixable(
+                f"no fix: modules() also reaches {hidden}, which zlint cannot see into; "
+                f"an instance of {owner_type.cls.name} there would lose the value"
+            )
         chains = self._chains_to(parent, owner_type.cls)
         if not chains:
             raise Unfixable(f"no fix: no submodule path from {parent.name} to {owner_type.cls.name} is resolved")
@@ -739,8 +803,10 @@ class Planner:
             if container is not None:
                 container_code = "".join(link.expression for link in links[:container])
                 if not _loop_runs_each(write.function, call, container_code):
-                    raise Unfixable(f"no fix: `{code(call.call.func)}(...)` is not shown to run every element of "
-                                    f"`{container_code}`, and modules() sets them all")
+                    raise Unfixable(
+                        f"no fix: `{code(call.call.func)}(...)` is not shown to run every element of "
+                        f"`{container_code}`, and modules() sets them all"
+                    )
             title, safe, why = self._thread(plan, analysis, write, call, links, loop_trail, value, None)
             titles.append(title)
             if not safe:
@@ -788,6 +854,7 @@ class Planner:
             if typ.cls is None:
                 if typ.external is not None and typ.certain:
                     from ..index import TORCH_COMPOSITES
+
                     leaves = {part.rsplit(".", 1)[-1] for part in typ.external.split("|")}
                     if not leaves & TORCH_COMPOSITES:
                         continue
@@ -798,8 +865,17 @@ class Planner:
         return None
 
     # -- the shared threading machinery ---------------------------------------------------------
-    def _thread(self, plan: FixPlan, analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall,
-                links, anchor_trail, value: cst.BaseExpression, owner_code: Optional[str]) -> Tuple[str, bool, str]:
+    def _thread(
+        self,
+        plan: FixPlan,
+        analysis: ClassAnalysis,
+        write: AttributeWrite,
+        call: SubmoduleCall,
+        links,
+        anchor_trail,
+        value: cst.BaseExpression,
+        owner_code: Optional[str],
+    ) -> Tuple[str, bool, str]:
         """Pass ``value`` at every call of the block after the write and thread it down ``links``
         to the owner of the attribute."""
         assert write.attr is not None and write.value is not None  # _check_write refused the others
@@ -814,8 +890,10 @@ class Planner:
         block_code = _callee_code(call.call)
         _, handed_on = invocations(_statements_after(write.function, anchor_trail), block_code)
         if handed_on is not None:
-            raise Unfixable(f"no fix: `{block_code}` is also handed on as a value (`{handed_on}`), "
-                            f"where an argument added at its call would not follow it")
+            raise Unfixable(
+                f"no fix: `{block_code}` is also handed on as a value (`{handed_on}`), "
+                f"where an argument added at its call would not follow it"
+            )
         param = self.param_name(write.attr)
         targets = self._calls_after_write(analysis, write, call, block_code, anchor_trail)
         if owner_code is not None:
@@ -826,8 +904,10 @@ class Planner:
             rebound = (block_names & set().union(set(), *[bound_names(s) for s in between])) - {"self"}
             if rebound and owner_code is not None:  # a broadcast's loops were checked to run every block
                 names = ", ".join(f"`{n}`" for n in sorted(rebound))
-                raise Unfixable(f"no fix: {names} is bound again between the write and the call `{code(target.call.func)}(...)`, "
-                                f"which may then run another block")
+                raise Unfixable(
+                    f"no fix: {names} is bound again between the write and the call `{code(target.call.func)}(...)`, "
+                    f"which may then run another block"
+                )
             if _passes_keyword(target.call, param):
                 raise Unfixable(f"no fix: `{code(target.call.func)}(...)` already passes `{param}`")
             self._other_owner(analysis, write, target, owner_code, anchor_trail)
@@ -836,7 +916,7 @@ class Planner:
         # Resolve the classes down the chain first: E's class, then each `.a_k` submodule.
         steps: List[Tuple[ClassSummary, str]] = []
         current = block_type.cls
-        for link in links[len(_call_links(call)):]:
+        for link in links[len(_call_links(call)) :]:
             if not link.expression.startswith("."):
                 raise Unfixable(f"no fix: `{link.expression}` is not an attribute step")
             attr_name = link.expression[1:]
@@ -861,19 +941,31 @@ class Planner:
             self._use_sentinel(plan, owner, [block_type.cls] + [cls for cls, _ in steps])
         known = value_type(write.value, write.function)
         annotation_type = known if known is not None and attr_type in (None, known) and default == "None" else None
-        self._ensure_param(plan, block_type.cls, "forward", param, annotation_type, default,
-                           passes_on=block_type.cls is not owner or "forward" not in reads)
+        self._ensure_param(
+            plan,
+            block_type.cls,
+            "forward",
+            param,
+            annotation_type,
+            default,
+            passes_on=block_type.cls is not owner or "forward" not in reads,
+        )
         for cls, attr_name in steps:
             self._thread_to_submodule(plan, cls, attr_name, param, annotation_type, default)
         for method_name, read_nodes in reads.items():
             func = owner.methods[method_name]
             existing = _param_node(func, param)
             if existing is not None:
-                if not (existing.default is not None and code(existing.default) == default
-                        and _binding_matches(func, param, write.attr, default)
-                        and len(read_nodes) == 1):
-                    raise Unfixable(f"no fix: `{owner.name}.{method_name}` already has a parameter `{param}` "
-                                    f"that does not mean \"use this instead of `{write.attr}` when given\"")
+                if not (
+                    existing.default is not None
+                    and code(existing.default) == default
+                    and _binding_matches(func, param, write.attr, default)
+                    and len(read_nodes) == 1
+                ):
+                    raise Unfixable(
+                        f"no fix: `{owner.name}.{method_name}` already has a parameter `{param}` "
+                        f'that does not mean "use this instead of `{write.attr}` when given"'
+                    )
                 continue  # the method already takes the override and decides itself
             self._ensure_param(plan, owner, method_name, param, annotation_type, default, passes_on=False)
             plan.bind_once.setdefault(id(func), []).append((param, write.attr, default))
@@ -912,7 +1004,9 @@ class Planner:
                 return None
         return typ
 
-    def _no_other_runs(self, analysis: ClassAnalysis, write: AttributeWrite, block_code: str, links, anchor_trail) -> None:
+    def _no_other_runs(
+        self, analysis: ClassAnalysis, write: AttributeWrite, block_code: str, links, anchor_trail
+    ) -> None:
         """A call after the write that may run the written block (or a part of it on the path)
         some other way than the block's own call would run it without the value."""
         owner_links = _plain_links(links)
@@ -926,11 +1020,18 @@ class Planner:
                 continue
             if _distinct_elements(_callee_code(other.call), block_code):
                 continue
-            raise Unfixable(f"no fix: `{code(other.call.func)}(...)` after the write may run the written block "
-                            f"without the value")
+            raise Unfixable(
+                f"no fix: `{code(other.call.func)}(...)` after the write may run the written block without the value"
+            )
 
-    def _other_owner(self, analysis: ClassAnalysis, write: AttributeWrite, target: SubmoduleCall,
-                     owner_code: Optional[str], anchor_trail) -> None:
+    def _other_owner(
+        self,
+        analysis: ClassAnalysis,
+        write: AttributeWrite,
+        target: SubmoduleCall,
+        owner_code: Optional[str],
+        anchor_trail,
+    ) -> None:
         """Two owners of the same attribute set before one call: one argument cannot carry both."""
         assert write.attr is not None  # _check_write refused writes to unnamed attributes
         if owner_code is None:
@@ -942,8 +1043,10 @@ class Planner:
                 continue
             other_code, _ = self._owner_code(other)
             if _shape(other_code) != _shape(owner_code):
-                raise Unfixable(f"no fix: `{other_code}.{write.attr}` is also set before `{code(target.call.func)}(...)`; "
-                                f"one `{self.param_name(write.attr)}` argument cannot carry both values")
+                raise Unfixable(
+                    f"no fix: `{other_code}.{write.attr}` is also set before `{code(target.call.func)}(...)`; "
+                    f"one `{self.param_name(write.attr)}` argument cannot carry both values"
+                )
 
     def _use_sentinel(self, plan: FixPlan, owner: ClassSummary, classes: List[ClassSummary]) -> None:
         text = owner.module.load_text() or ""
@@ -956,8 +1059,10 @@ class Planner:
         """A class on the path that reads ``<submodule>.attr`` would see the old value."""
         for read in self.index.analysis(cls).reads:
             if read.node.attr.value == attr:
-                raise Unfixable(f"no fix: `{cls.name}.{read.method}` reads `{code(read.node)}`, which the fix "
-                                f"would leave at its old value")
+                raise Unfixable(
+                    f"no fix: `{cls.name}.{read.method}` reads `{code(read.node)}`, which the fix "
+                    f"would leave at its old value"
+                )
 
     def _not_shared(self, parent: ClassSummary, expressions: List[str], write: AttributeWrite) -> None:
         """The instances on the path are built where they are bound, and not handed to another
@@ -974,8 +1079,10 @@ class Planner:
             while stack:
                 node, as_value = stack.pop()
                 if isinstance(node, (cst.Attribute, cst.Subscript)) and as_value and _shape(code(node)) in prefixes:
-                    raise Unfixable(f"no fix: `{code(node)}` is also handed on in `{parent.name}.__init__`; "
-                                    f"another path may run the same instance without the value")
+                    raise Unfixable(
+                        f"no fix: `{code(node)}` is also handed on in `{parent.name}.__init__`; "
+                        f"another path may run the same instance without the value"
+                    )
                 if isinstance(node, cst.Assign):
                     stack.append((node.value, True))
                     for target in node.targets:
@@ -994,7 +1101,11 @@ class Planner:
                 stack.extend((child, as_value) for child in child_nodes(node))
         # Each step down the path must build its child, not take one it was given.
         for expression in expressions:
-            if expression == "[*]" or expression.startswith("[") or not (expression.startswith("self.") or expression.startswith(".")):
+            if (
+                expression == "[*]"
+                or expression.startswith("[")
+                or not (expression.startswith("self.") or expression.startswith("."))
+            ):
                 sub = None
             else:
                 sub = self.index.submodules(current).get(expression.split(".")[-1])
@@ -1004,8 +1115,10 @@ class Planner:
                 node = sub.node
                 built = getattr(node, "value", None)
                 if isinstance(built, (cst.Name, cst.Attribute, cst.Subscript)):
-                    raise Unfixable(f"no fix: `{current.name}.{sub.name}` is bound from `{code(built)}`, an instance "
-                                    f"made elsewhere that another path may share")
+                    raise Unfixable(
+                        f"no fix: `{current.name}.{sub.name}` is bound from `{code(built)}`, an instance "
+                        f"made elsewhere that another path may share"
+                    )
                 typ: Optional[SubType] = sub.type
                 if isinstance(typ, ContainerType):
                     typ = typ.elem
@@ -1043,11 +1156,14 @@ class Planner:
         return found
 
     # -- pieces ------------------------------------------------------------------------------
-    def _block_call(self, analysis: ClassAnalysis, function, trail, owner_links, owner_code: Optional[str] = None) -> SubmoduleCall:
+    def _block_call(
+        self, analysis: ClassAnalysis, function, trail, owner_links, owner_code: Optional[str] = None
+    ) -> SubmoduleCall:
         links_of = _call_links
 
         candidates = [
-            call for call in analysis.calls
+            call
+            for call in analysis.calls
             if call.function is function
             and len(links_of(call)) > 0
             and is_prefix(links_of(call), owner_links)
@@ -1059,15 +1175,18 @@ class Planner:
             same = [c for c in candidates if _within(owner_code, _callee_code(c.call))]
             if not same:
                 other = _callee_code(candidates[0].call)
-                raise Unfixable(f"no fix: the write targets `{owner_code}`, but the call after it, `{other}(...)`, "
-                                f"is not shown to run that same block (and may run others)")
+                raise Unfixable(
+                    f"no fix: the write targets `{owner_code}`, but the call after it, `{other}(...)`, "
+                    f"is not shown to run that same block (and may run others)"
+                )
             candidates = same
         # The nearest call after the write, and the deepest callee (the block itself).
         candidates.sort(key=lambda c: (c.trail[len(trail) - 1][1], -len(links_of(c))))
         return candidates[0]
 
-    def _thread_to_submodule(self, plan: FixPlan, cls: ClassSummary, attr: str, param: str,
-                             annotation_type: Optional[str], default: str) -> None:
+    def _thread_to_submodule(
+        self, plan: FixPlan, cls: ClassSummary, attr: str, param: str, annotation_type: Optional[str], default: str
+    ) -> None:
         """In ``cls``, pass ``param`` at every forward-time call of ``self.<attr>``."""
         analysis: ClassAnalysis = self.index.analysis(cls)
         plan.touch(cls.module)
@@ -1077,15 +1196,19 @@ class Planner:
             self_name = first_param_name(func) or "self"
             calls, handed = invocations(list(iter_statements(func.body)), f"{self_name}.{attr}")
             if handed is not None:
-                raise Unfixable(f"no fix: `{cls.name}.{method_name}` hands `{self_name}.{attr}` on as a value "
-                                f"(`{handed}`), where an argument added at its call would not follow it")
+                raise Unfixable(
+                    f"no fix: `{cls.name}.{method_name}` hands `{self_name}.{attr}` on as a value "
+                    f"(`{handed}`), where an argument added at its call would not follow it"
+                )
             for call in calls:
                 found += 1
                 self._ensure_param(plan, cls, method_name, param, annotation_type, default, passes_on=True)
                 passed = [a for a in call.args if a.keyword is not None and a.keyword.value == param]
                 if passed:
                     if not (isinstance(passed[0].value, cst.Name) and passed[0].value.value == param):
-                        raise Unfixable(f"no fix: `{cls.name}.{method_name}` already passes `{param}` with another value")
+                        raise Unfixable(
+                            f"no fix: `{cls.name}.{method_name}` already passes `{param}` with another value"
+                        )
                     continue
                 kwargs = plan.add_kwargs.setdefault(id(call), [])
                 if param not in [k for k, _ in kwargs]:
@@ -1093,8 +1216,17 @@ class Planner:
         if not found:
             raise Unfixable(f"no fix: `{cls.name}.forward` never calls `self.{attr}`")
 
-    def _ensure_param(self, plan: FixPlan, cls: ClassSummary, method: str, param: str, annotation_type: Optional[str],
-                      default: str, passes_on: bool, _seen=None) -> None:
+    def _ensure_param(
+        self,
+        plan: FixPlan,
+        cls: ClassSummary,
+        method: str,
+        param: str,
+        annotation_type: Optional[str],
+        default: str,
+        passes_on: bool,
+        _seen=None,
+    ) -> None:
         """Give ``cls.method`` a keyword parameter ``param`` and pass it from forward down to it."""
         seen = _seen if _seen is not None else set()
         if method in seen:
@@ -1106,8 +1238,9 @@ class Planner:
         plan.touch(cls.module)
         existing = _param_node(func, param)
         if existing is not None:
-            if passes_on and not (existing.default is not None and code(existing.default) == default
-                                  and _only_passed_on(func, param)):
+            if passes_on and not (
+                existing.default is not None and code(existing.default) == default and _only_passed_on(func, param)
+            ):
                 raise Unfixable(f"no fix: `{cls.name}.{method}` already has a parameter `{param}` with other semantics")
         else:
             annotation = None
@@ -1153,25 +1286,33 @@ class Planner:
                 raise Unfixable(f"no fix: `{owner.name}.{name}` also assigns `self.{attr}`")
             indirect = _indirect_access(func, self_name, attr)
             if indirect is not None:
-                raise Unfixable(f"no fix: `{owner.name}.{name}` reaches `{attr}` through `{indirect}`, "
-                                f"which the fix cannot rewrite")
+                raise Unfixable(
+                    f"no fix: `{owner.name}.{name}` reaches `{attr}` through `{indirect}`, which the fix cannot rewrite"
+                )
             if found:
                 reads[name] = found
         return reads
 
     @staticmethod
-    def _calls_after_write(analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall, block_code: str,
-                           anchor_trail) -> List[SubmoduleCall]:
+    def _calls_after_write(
+        analysis: ClassAnalysis, write: AttributeWrite, call: SubmoduleCall, block_code: str, anchor_trail
+    ) -> List[SubmoduleCall]:
         """Every call of the same block that the write precedes (``if``/``else`` branches, a
         second call, ``block.forward(...)``), each of which must receive the value; refused when
         the attribute is set again after the write, since a later call would then need the later
         value."""
         calls = [
-            c for c in analysis.calls
-            if c.function is write.function and runs_after(anchor_trail, c.trail) and is_invocation_of(c.call, block_code)
+            c
+            for c in analysis.calls
+            if c.function is write.function
+            and runs_after(anchor_trail, c.trail)
+            and is_invocation_of(c.call, block_code)
         ]
         if len(calls) > 1 and any(
-            w is not write and w.attr == write.attr and w.function is write.function and runs_after(anchor_trail, w.trail)
+            w is not write
+            and w.attr == write.attr
+            and w.function is write.function
+            and runs_after(anchor_trail, w.trail)
             for w in analysis.writes
         ):
             raise Unfixable("no fix: the block is called more than once after the write and the attribute is set again")
@@ -1187,15 +1328,21 @@ class Planner:
             if found or _indirect_access(func, first_param_name(func), write.attr):
                 outside.append(name)
         if outside:
-            return False, (f"`{owner.name}.{outside[0]}` reads `{write.attr}` outside the threaded forward path; "
-                           f"the fix assumes it is not called where it should see the value the write set")
+            return False, (
+                f"`{owner.name}.{outside[0]}` reads `{write.attr}` outside the threaded forward path; "
+                f"the fix assumes it is not called where it should see the value the write set"
+            )
+
         # Other calls of the same block that the write does not precede.
         def preceded(c: SubmoduleCall) -> bool:
             if c.function is write.function and runs_after(anchor_trail, c.trail):
                 return True
             return any(
-                w.attr == write.attr and w.owner.type == write.owner.type and w.function is c.function
-                and is_prefix(_call_links(c), w.owner.links) and runs_after(w.trail, c.trail)
+                w.attr == write.attr
+                and w.owner.type == write.owner.type
+                and w.function is c.function
+                and is_prefix(_call_links(c), w.owner.links)
+                and runs_after(w.trail, c.trail)
                 for w in analysis.writes
             )
 
@@ -1206,13 +1353,19 @@ class Planner:
             return bool(other_links) and is_prefix(other_links, owner_links)
 
         others = [c for c in analysis.calls if c is not call and may_run_block(c) and not preceded(c)]
-        later = [c for c in others if c.function is write.function and _runs_later(write.function, anchor_trail, c.trail)]
+        later = [
+            c for c in others if c.function is write.function and _runs_later(write.function, anchor_trail, c.trail)
+        ]
         if later:
-            raise Unfixable(f"no fix: `{code(later[0].call.func)}(...)` runs later in the same forward and may run "
-                            f"the written block, which would no longer see the value")
+            raise Unfixable(
+                f"no fix: `{code(later[0].call.func)}(...)` runs later in the same forward and may run "
+                f"the written block, which would no longer see the value"
+            )
         if others:
-            return False, ("the block is also called where the write does not precede the call; the fix assumes "
-                           "that call does not rely on the value a previous write left")
+            return False, (
+                "the block is also called where the write does not precede the call; the fix assumes "
+                "that call does not rely on the value a previous write left"
+            )
         return True, ""
 
 
@@ -1275,7 +1428,11 @@ def _constant_key(node):
         return text
     if isinstance(node, cst.Integer):
         return int(node.value, 0)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+    if (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    ):
         return -int(node.expression.value, 0)
     return None
 
@@ -1291,5 +1448,5 @@ def _statements_from(function: cst.FunctionDef, first: cst.CSTNode, trail) -> Li
     before = _statements_before(function, trail)
     for index, stmt in enumerate(before):
         if stmt is first:
-            return before[index + 1:]
+            return before[index + 1 :]
     return before

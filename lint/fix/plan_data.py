@@ -94,8 +94,10 @@ class FixPlan:
             for alias, uses in self.aliases.items():
                 if alias in self.remove:
                     continue
-                if all(stmt in self.remove or (target is not None and (target in self.retarget.get(stmt, {})
-                                                                       or target in self.dropped))
-                       for stmt, target in uses):
+                if all(
+                    stmt in self.remove
+                    or (target is not None and (target in self.retarget.get(stmt, {}) or target in self.dropped))
+                    for stmt, target in uses
+                ):
                     self.remove.add(alias)
                     changed = True

@@ -9,7 +9,6 @@ from typing import Optional
 from ..suppression import WHOLE_FILE, suppressions
 
 
-
 def fix_codes():
     """The rules whose findings a fix edits: a file marked ignore-file for any of them is not edited."""
     from zlint.rules import ALL_RULES

@@ -29,8 +29,9 @@ class FixOutcome:
         return [display_path(edit.path) for edit in self.edits]
 
 
-def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, settings=None,
-               file_timeout=None) -> FixOutcome:
+def plan_fixes(
+    paths: Sequence[Path], config: Config, unsafe: bool = False, settings=None, file_timeout=None
+) -> FixOutcome:
     result = check_paths(paths, config, keep_plans=True, settings=settings, file_timeout=file_timeout)
     candidates = [f for f in result.findings if f.fix_plan is not None and (f.fixable or unsafe)]
     skipped = sum(1 for f in result.findings if f.fix_applicability == "unsafe" and not unsafe)
@@ -46,7 +47,9 @@ def plan_fixes(paths: Sequence[Path], config: Config, unsafe: bool = False, sett
         assert finding.fix_plan is not None  # candidates all have one
         conflict = plan.conflict(finding.fix_plan)
         if conflict is not None:
-            refused.append((finding, f"no fix: it conflicts with another fix in this run ({conflict}); run zlint fix again"))
+            refused.append(
+                (finding, f"no fix: it conflicts with another fix in this run ({conflict}); run zlint fix again")
+            )
             continue
         plan.merge(finding.fix_plan)
         chosen.append(finding)

@@ -92,7 +92,9 @@ def fix_lock(root: Path, wait: float = 600.0) -> Iterator[None]:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise TransactionError(f"cannot lock {path}: {exc.strerror or exc}") from None
                 if time.monotonic() > deadline:
-                    raise TransactionError(f"another zlint fix is still running on {key}; no file was changed") from None
+                    raise TransactionError(
+                        f"another zlint fix is still running on {key}; no file was changed"
+                    ) from None
                 time.sleep(0.05)
                 continue
             try:  # the holder before us may have removed the file we locked: lock the new one
@@ -250,14 +252,16 @@ def _stage(temp: Path, target: Path, data: bytes, status: os.stat_result) -> Non
         _point()
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         if hasattr(os, "fchown"):
             try:
                 os.fchown(fd, status.st_uid, status.st_gid)
             except PermissionError:
                 mine = os.fstat(fd)
                 if (mine.st_uid, mine.st_gid) != (status.st_uid, status.st_gid):
-                    raise TransactionError(f"cannot keep the owner and group of {target}; no file was changed") from None
+                    raise TransactionError(
+                        f"cannot keep the owner and group of {target}; no file was changed"
+                    ) from None
         os.fchmod(fd, stat.S_IMODE(status.st_mode))
         os.fsync(fd)
     finally:

@@ -104,7 +104,7 @@ def rebound_after(function: cst.FunctionDef, trail) -> Set[str]:
         if block is None:
             return {"*"}
         statements = list(iter_statements(block))
-        for stmt in statements[position + 1:]:
+        for stmt in statements[position + 1 :]:
             bound |= bound_names(stmt)
         holder = statements[position] if position < len(statements) else None
         if depth < len(trail) and isinstance(holder, (cst.For, cst.While)):
@@ -134,7 +134,9 @@ def function_bindings(function: cst.FunctionDef, name: str) -> List[Optional[cst
             found.append(node.value)
             continue
         if isinstance(node, (cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.AsName, cst.Del)):
-            if name in bound_names(node if not isinstance(node, cst.AugAssign) else cst.SimpleStatementLine(body=[node])):
+            if name in bound_names(
+                node if not isinstance(node, cst.AugAssign) else cst.SimpleStatementLine(body=[node])
+            ):
                 found.append(None)
         stack.extend(child_nodes(node))
     return found
@@ -215,8 +217,22 @@ def maybe_none(value: cst.BaseExpression, function: Optional[cst.FunctionDef], _
         return True
     if value_type(value, function) is not None:
         return False
-    if isinstance(value, (cst.Tuple, cst.List, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp,
-                          cst.GeneratorExp, cst.Lambda, cst.BinaryOperation, cst.Imaginary)):
+    if isinstance(
+        value,
+        (
+            cst.Tuple,
+            cst.List,
+            cst.Dict,
+            cst.Set,
+            cst.ListComp,
+            cst.SetComp,
+            cst.DictComp,
+            cst.GeneratorExp,
+            cst.Lambda,
+            cst.BinaryOperation,
+            cst.Imaginary,
+        ),
+    ):
         return False
     if isinstance(value, cst.BooleanOperation):
         parts = [maybe_none(value.left, function, _depth + 1), maybe_none(value.right, function, _depth + 1)]

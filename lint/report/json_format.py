@@ -44,9 +44,7 @@ def write_json(result: RunResult, out: TextIO, options: dict) -> None:
         "zlint_version": __version__,
         "files_checked": result.files_checked,
         "findings": [finding_to_dict(f) for f in result.findings],
-        "internal_errors": [
-            {"filename": e.path, "code": e.rule, "message": e.message} for e in result.internal_errors
-        ],
+        "internal_errors": [{"filename": e.path, "code": e.rule, "message": e.message} for e in result.internal_errors],
     }
     if options.get("show_suppressed"):
         document["suppressed"] = [finding_to_dict(f) for f in result.suppressed]

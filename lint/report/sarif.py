@@ -33,7 +33,10 @@ def _rules():
                 "shortDescription": {"text": rule.summary()},
                 "fullDescription": {"text": sections.get("What it does", rule.summary())},
                 "help": {"text": rule.docs(), "markdown": rule.docs()},
-                "defaultConfiguration": {"level": "warning" if rule.severity == "warning" else "error", "enabled": rule.default_enabled},
+                "defaultConfiguration": {
+                    "level": "warning" if rule.severity == "warning" else "error",
+                    "enabled": rule.default_enabled,
+                },
                 "properties": {"fixable": rule.fixable},
                 "helpUri": help_uri(rule.code),
             }
@@ -101,8 +104,10 @@ def write_sarif(result: RunResult, out: TextIO, options: dict) -> None:
     fixes = options.get("fixes", {})
     shown = list(result.findings) + (list(result.suppressed) if options.get("show_suppressed") else [])
     entries = {id(f): entry for f, entry in fingerprints(shown, root, result.sources)}
-    results = [_result(f, index, fixes, position >= len(result.findings), root, entries[id(f)].fingerprint)
-               for position, f in enumerate(shown)]
+    results = [
+        _result(f, index, fixes, position >= len(result.findings), root, entries[id(f)].fingerprint)
+        for position, f in enumerate(shown)
+    ]
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

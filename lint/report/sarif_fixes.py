@@ -69,8 +69,10 @@ def _read(cache_file: Optional[Path], wanted: List[str], tag: str) -> Optional[D
             return None
         if not all(_unchanged(path, recorded) for path, recorded in document["read"].items()):
             return None
-        return {_parse_key(k): [FileFix.from_json(change) for change in changes]
-                for k, changes in document["changes"].items()}
+        return {
+            _parse_key(k): [FileFix.from_json(change) for change in changes]
+            for k, changes in document["changes"].items()
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # a cache of the wrong shape is a miss
 
@@ -89,8 +91,13 @@ def _write(cache_file: Optional[Path], wanted: List[str], tag: str, read: List[s
         if stamp is None:
             return
         stamps[path] = stamp
-    document = {"format": _FORMAT, "tag": tag, "wanted": wanted, "read": stamps,
-                "changes": {_key_text(k): [c.to_json() for c in v] for k, v in changes.items()}}
+    document = {
+        "format": _FORMAT,
+        "tag": tag,
+        "wanted": wanted,
+        "read": stamps,
+        "changes": {_key_text(k): [c.to_json() for c in v] for k, v in changes.items()},
+    }
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".sarif-fixes-", suffix=".tmp", dir=cache_file.parent)
@@ -133,8 +140,10 @@ def fix_changes(run: RunResult, settings, cache_dir=None) -> Dict[FindingKey, Li
             edits = build_edits(finding.fix_plan, originals)
         except (FixError, OSError, AttributeError):
             continue
-        changes[key] = [FileFix.between(str(edit.path), edit.old.decode("utf-8", "replace"),
-                                        edit.new.decode("utf-8", "replace")) for edit in edits]
+        changes[key] = [
+            FileFix.between(str(edit.path), edit.old.decode("utf-8", "replace"), edit.new.decode("utf-8", "replace"))
+            for edit in edits
+        ]
     read = sorted({str(p) for p in getattr(planned.index, "loaded_paths", ())} | set(files))
     _write(cache_file, wanted, tag, read, changes)
     return changes

@@ -35,7 +35,8 @@ class EditTarget:
             if edit is None:
                 continue
             document = types.OptionalVersionedTextDocumentIdentifier(
-                uri=self.uri_of(content.path), version=self.version_of(content.path))
+                uri=self.uri_of(content.path), version=self.version_of(content.path)
+            )
             changes.append(types.TextDocumentEdit(text_document=document, edits=[edit]))
         return types.WorkspaceEdit(document_changes=changes)
 

@@ -79,13 +79,20 @@ class ZlintServer(LanguageServer):
         key = self._project_keys.get(directory)
         if key is None:
             found = find_config_file(directory)
-            key = ("config", found) if found is not None else ("root", self._folder_of(path) or find_project_root(directory))
+            key = (
+                ("config", found)
+                if found is not None
+                else ("root", self._folder_of(path) or find_project_root(directory))
+            )
             self._project_keys[directory] = key
         project = self.projects.get(key)
         if project is None:
             kind, where = key
             config = load_config_file(where) if kind == "config" else Config(project_root=where)
-            config = apply_overrides(config, *(tuple(self.settings.get(name, ())) for name in ("select", "extendSelect", "ignore", "exclude")))
+            config = apply_overrides(
+                config,
+                *(tuple(self.settings.get(name, ())) for name in ("select", "extendSelect", "ignore", "exclude")),
+            )
             project = Project(config, self.buffer_of)
             self.projects[key] = project
         return project
@@ -129,7 +136,8 @@ class ZlintServer(LanguageServer):
             return
         version = self.workspace.get_text_document(uri).version
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=self.diagnostics_for(uri), version=version))
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=self.diagnostics_for(uri), version=version)
+        )
 
     def schedule(self, uris) -> None:
         for uri in uris:
@@ -147,8 +155,12 @@ class ZlintServer(LanguageServer):
                 self.publish(uri)
             except Exception as exc:  # say it in the editor, keep serving
                 log.exception("checking %s failed", uri)
-                self.window_log_message(types.LogMessageParams(
-                    type=types.MessageType.Error, message=f"zlint: checking {uri} failed: {type(exc).__name__}: {exc}"))
+                self.window_log_message(
+                    types.LogMessageParams(
+                        type=types.MessageType.Error,
+                        message=f"zlint: checking {uri} failed: {type(exc).__name__}: {exc}",
+                    )
+                )
         self.collect_when_idle()
 
     def changed(self, paths: Set[Path], first: Optional[str] = None) -> None:
@@ -192,8 +204,11 @@ def on_initialize(ls: ZlintServer, params: types.InitializeParams) -> None:
 
 def _apply_settings(ls: ZlintServer, options: dict) -> None:
     settings = options.get("zlint", options) if isinstance(options.get("zlint"), dict) else options
-    ls.settings = {name: [str(v) for v in settings.get(name, []) if isinstance(v, str)]
-                   for name in ("select", "extendSelect", "ignore", "exclude") if isinstance(settings.get(name), list)}
+    ls.settings = {
+        name: [str(v) for v in settings.get(name, []) if isinstance(v, str)]
+        for name in ("select", "extendSelect", "ignore", "exclude")
+        if isinstance(settings.get(name), list)
+    }
 
 
 @server.feature(types.INITIALIZED)
@@ -202,11 +217,17 @@ def on_initialized(ls: ZlintServer, params: types.InitializedParams) -> None:
     watched = capabilities.did_change_watched_files if capabilities is not None else None
     if watched is not None and watched.dynamic_registration:
         watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in _WATCHED]
-        ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
-            id="zlint-watched-files",
-            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
-        )]))
+        ls.client_register_capability(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="zlint-watched-files",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                    )
+                ]
+            )
+        )
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -342,8 +363,10 @@ def on_code_action(ls: ZlintServer, params: types.CodeActionParams):
     actions: List[types.CodeAction] = []
     if quick_fixes:
         for finding in here(result.findings):
-            for action in (fix_action(finding, render_fix, target, units, disabled_support),
-                           ignore_action(finding, lines, uri, version, units)):
+            for action in (
+                fix_action(finding, render_fix, target, units, disabled_support),
+                ignore_action(finding, lines, uri, version, units),
+            ):
                 if action is not None:
                     actions.append(action)
     if fix_all:

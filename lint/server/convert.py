@@ -56,7 +56,9 @@ class Units:
         """``line`` and ``column`` counted from 1, in characters."""
         index = max(line - 1, 0)
         if index >= len(self.lines):
-            return types.Position(line=max(len(self.lines) - 1, 0), character=self.count(self.lines[-1]) if self.lines else 0)
+            return types.Position(
+                line=max(len(self.lines) - 1, 0), character=self.count(self.lines[-1]) if self.lines else 0
+            )
         text = self.lines[index]
         return types.Position(line=index, character=self.count(text[: max(column - 1, 0)]))
 
@@ -144,8 +146,10 @@ def replacement(old: str, new: str, encoding: Optional[str]) -> Optional[types.T
     while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
         head += 1
     tail = 0
-    while (tail < min(len(old_lines), len(new_lines)) - head
-           and old_lines[len(old_lines) - 1 - tail] == new_lines[len(new_lines) - 1 - tail]):
+    while (
+        tail < min(len(old_lines), len(new_lines)) - head
+        and old_lines[len(old_lines) - 1 - tail] == new_lines[len(new_lines) - 1 - tail]
+    ):
         tail += 1
     units = Units(split_lines(old), encoding)
     start = types.Position(line=head, character=0)
@@ -154,7 +158,7 @@ def replacement(old: str, new: str, encoding: Optional[str]) -> Optional[types.T
         end = types.Position(line=end_index, character=0)
     else:  # the replaced part runs to the end of a last line without a line break
         end = units.line_end(end_index - 1) if end_index > 0 else start
-    text = "".join(new_lines[head: len(new_lines) - tail])
+    text = "".join(new_lines[head : len(new_lines) - tail])
     return types.TextEdit(range=types.Range(start=start, end=end), new_text=text)
 
 
@@ -163,7 +167,7 @@ def _protocol_lines(text: str) -> List[str]:
     lines: List[str] = []
     start = 0
     for match in _LINE_BREAK.finditer(text):
-        lines.append(text[start: match.end()])
+        lines.append(text[start : match.end()])
         start = match.end()
     if start < len(text):
         lines.append(text[start:])

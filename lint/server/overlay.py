@@ -19,7 +19,6 @@ from ..parsing import ParseFailure, ParsedFile, parse_source
 from ..source import SourceError, SourceFile, decode
 
 
-
 def buffer_bytes(text: str) -> bytes:
     """The bytes a buffer would have on disk: UTF-8, or the encoding its coding cookie names."""
     data = text.encode("utf-8", errors="surrogatepass")
@@ -105,13 +104,21 @@ class OverlayIndex(ProjectIndex):
         does not know which files did the looking. A new ``__init__.py`` renames the modules below
         it, and a new folder may end a namespace package miss: both start afresh too."""
         path = Path(path).resolve()
-        if path.stem == "__init__" or not isinstance(getattr(self, "_by_name", None), dict) or self._namespace_missed(path):
+        if (
+            path.stem == "__init__"
+            or not isinstance(getattr(self, "_by_name", None), dict)
+            or self._namespace_missed(path)
+        ):
             self.reset()
             return None
         for (root, name), found in self._by_name.items():
             rel = Path(*name.split("."))
-            candidates = (root / rel / "__init__.py", root / rel.with_suffix(".py"),
-                          root / rel / "__init__.pyi", root / rel.with_suffix(".pyi"))
+            candidates = (
+                root / rel / "__init__.py",
+                root / rel.with_suffix(".py"),
+                root / rel / "__init__.pyi",
+                root / rel.with_suffix(".pyi"),
+            )
             if path in candidates and (found is None or found.path != path):
                 self.reset()
                 return None
@@ -126,7 +133,7 @@ class OverlayIndex(ProjectIndex):
         for key, found in spaces.items():
             if found is None:
                 wanted = tuple(str(key).rpartition("|")[2].split("."))
-                if any(parts[-len(wanted):] == wanted for parts in above):
+                if any(parts[-len(wanted) :] == wanted for parts in above):
                     return True
         return False
 

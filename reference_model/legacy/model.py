@@ -8,7 +8,15 @@ import torch
 import torch.nn as nn
 
 from reference_model.distributed import all_gather
-from reference_model.layers import FeedForward, TimestepEmbedder, ZImageFinalLayer, apply_rope, patchify, rope_2d, unpatchify
+from reference_model.layers import (
+    FeedForward,
+    TimestepEmbedder,
+    ZImageFinalLayer,
+    apply_rope,
+    patchify,
+    rope_2d,
+    unpatchify,
+)
 from reference_model.model import ModelConfig
 from reference_model.usp import local_attention, usp_attention
 
@@ -78,8 +86,12 @@ class ZImageModel(nn.Module):
         self.t_embedder = TimestepEmbedder(c.dim)
         self.cap_embedder = nn.Sequential(nn.RMSNorm(c.cap_dim, eps=1e-6), nn.Linear(c.cap_dim, c.dim))
         # The refiners work on one modality at a time, never sharded.
-        self.noise_refiner = nn.ModuleList([ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)])
-        self.context_refiner = nn.ModuleList([ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)])
+        self.noise_refiner = nn.ModuleList(
+            [ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)]
+        )
+        self.context_refiner = nn.ModuleList(
+            [ZImageTransformerBlock(c.dim, c.num_heads, True) for _ in range(c.n_refiner_layers)]
+        )
         self.layers = nn.ModuleList([ZImageTransformerBlock(c.dim, c.num_heads) for _ in range(c.n_layers)])
         self.final_layer = ZImageFinalLayer(c.dim, c.patch_size * c.patch_size * c.in_channels)
         self.sp = None

@@ -71,8 +71,13 @@ def test_zlint_fixed_legacy_form_runs_under_cache_dit(tmp_path):
 
 @pytest.mark.slow
 def test_command_line_runs_cache_dit_and_reports_the_legacy_failure():
-    fixed = subprocess.run([sys.executable, "-m", "reference_model", "--cache", "--cache-backend", "cache-dit",
-                            "--threshold", "0"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    fixed = subprocess.run(
+        [sys.executable, "-m", "reference_model", "--cache", "--cache-backend", "cache-dit", "--threshold", "0"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fixed.returncode == 0, fixed.stderr
     cells = [c.strip() for c in fixed.stdout.strip().splitlines()[-1].strip("|").split("|")]
     assert cells[5] == "cache-dit" and cells[6] == "0"
@@ -82,8 +87,13 @@ def test_command_line_runs_cache_dit_and_reports_the_legacy_failure():
         assert float(cells[-1]) == 0.0
     else:
         assert cells[1] == "cuda" and float(cells[-1]) <= CUDA_ATOL
-    legacy = subprocess.run([sys.executable, "-m", "reference_model", "--variant", "legacy", "--cache",
-                             "--cache-backend", "cache-dit"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    legacy = subprocess.run(
+        [sys.executable, "-m", "reference_model", "--variant", "legacy", "--cache", "--cache-backend", "cache-dit"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert legacy.returncode == 1
     assert "'CachedBlocks_Pattern_3_4_5' object has no attribute 'attention'" in legacy.stderr
     assert "Traceback" not in legacy.stderr

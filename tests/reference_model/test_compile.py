@@ -25,8 +25,15 @@ from reference_model.layers import rope_2d
 from reference_model.runner import RunSpec, build_model, denoise
 from tests.reference_model.tolerance import ATOL
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-    not torch.cuda.is_available(), reason="needs a CUDA GPU: none is present on this machine"))]
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=pytest.mark.skipif(
+            not torch.cuda.is_available(), reason="needs a CUDA GPU: none is present on this machine"
+        ),
+    ),
+]
 
 
 @pytest.fixture(autouse=True)

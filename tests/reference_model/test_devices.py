@@ -30,8 +30,9 @@ def _error(a, b) -> float:
 
 
 def _cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "reference_model", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "reference_model", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _table(stdout: str):
@@ -41,6 +42,7 @@ def _table(stdout: str):
 
 
 # --- the choice of device and backend (no GPU needed) ---
+
 
 def test_backend_plan_for_every_kind_of_machine():
     cpu = plan("cpu", 4, 0)
@@ -86,8 +88,9 @@ def test_table_has_the_device_and_one_time_per_step():
 def test_a_failed_run_names_every_rank_that_failed():
     with pytest.raises(WorkerError) as caught:
         run(RunSpec(variant="legacy", world_size=2, ulysses=2, cache=True, device="cpu"))
-    assert caught.value.failures == {rank: "AttributeError: 'CachedBlock' object has no attribute 'attention'"
-                                     for rank in (0, 1)}
+    assert caught.value.failures == {
+        rank: "AttributeError: 'CachedBlock' object has no attribute 'attention'" for rank in (0, 1)
+    }
 
 
 def test_pairwise_all_to_all_equals_the_backends_own(tmp_path):
@@ -109,6 +112,7 @@ def test_pairwise_all_to_all_equals_the_backends_own(tmp_path):
 
 
 # --- one GPU ---
+
 
 @needs_cuda
 @pytest.mark.parametrize("variant,cache", [("fixed", False), ("fixed", True), ("legacy", False)])
@@ -173,13 +177,15 @@ def test_command_line_on_one_gpu_says_it_falls_back():
         pytest.skip(f"{GPUS} GPUs: world size 2 does not fall back here")
     proc = _cli("--device", "cuda", "--world-size", "2", "--cache")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0] == ("world size 2 exceeds the 1 GPU(s) present: gloo on CPU tensors, "
-                                          "the ranks share cuda:0")
+    assert proc.stdout.splitlines()[0] == (
+        "world size 2 exceeds the 1 GPU(s) present: gloo on CPU tensors, the ranks share cuda:0"
+    )
     cells = _table(proc.stdout)
     assert cells["device"] == "cuda" and float(cells["max abs error"]) <= CUDA_ATOL
 
 
 # --- several GPUs through NCCL ---
+
 
 @needs_two_gpus
 @pytest.mark.parametrize("layout", [dict(ulysses=2), dict(ring=2)], ids=["ulysses", "ring"])
@@ -198,8 +204,9 @@ def test_two_gpus_through_nccl(layout, backend):
     wrapper = "CachedBlock" if backend == "builtin" else "CachedBlocks_Pattern_3_4_5"
     with pytest.raises(WorkerError) as caught:  # both ranks fail, and both shut down
         run(RunSpec(variant="legacy", world_size=2, device="cuda", **layout, **cache), timeout=120)
-    assert caught.value.failures == {rank: f"AttributeError: '{wrapper}' object has no attribute 'attention'"
-                                     for rank in (0, 1)}
+    assert caught.value.failures == {
+        rank: f"AttributeError: '{wrapper}' object has no attribute 'attention'" for rank in (0, 1)
+    }
 
 
 @pytest.mark.skipif(GPUS < 4, reason=f"needs 4 CUDA GPUs for NCCL 2 x 2: {GPUS} present")

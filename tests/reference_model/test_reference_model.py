@@ -31,11 +31,11 @@ def _close(a, b, atol=ATOL):
 @pytest.mark.parametrize(
     "world_size,ulysses,ring,latent,caption",
     [
-        (2, 2, 1, 8, 5),   # Ulysses, sharded, caption replicated
-        (2, 1, 2, 8, 0),   # ring, sharded, no caption
-        (2, 1, 2, 6, 5),   # 9 image tokens do not split in two: full sequence, skip on
-        (4, 2, 2, 8, 5),   # 2 x 2, sharded
-        (4, 2, 2, 6, 0),   # 2 x 2, full sequence, skip on
+        (2, 2, 1, 8, 5),  # Ulysses, sharded, caption replicated
+        (2, 1, 2, 8, 0),  # ring, sharded, no caption
+        (2, 1, 2, 6, 5),  # 9 image tokens do not split in two: full sequence, skip on
+        (4, 2, 2, 8, 5),  # 2 x 2, sharded
+        (4, 2, 2, 6, 0),  # 2 x 2, full sequence, skip on
     ],
 )
 def test_fixed_form_matches_the_single_process_baseline(world_size, ulysses, ring, latent, caption):
@@ -51,7 +51,9 @@ def test_sequence_parallel_path_is_really_taken():
 
     torch.manual_seed(0)
     q, k, v = (torch.randn(1, 4, 8, 8) for _ in range(3))
-    assert not torch.allclose(local_attention(q, k, v), local_attention(q[:, :, :4], k[:, :, :4], v[:, :, :4]).repeat(1, 1, 2, 1))
+    assert not torch.allclose(
+        local_attention(q, k, v), local_attention(q[:, :, :4], k[:, :, :4], v[:, :, :4]).repeat(1, 1, 2, 1)
+    )
 
 
 def test_cache_threshold_zero_is_identical_and_positive_threshold_hits():
@@ -142,7 +144,9 @@ def test_checkpoint_recomputation_sees_the_flag_of_a_later_forward():
     ],
 )
 def test_command_line_prints_the_table(args):
-    proc = subprocess.run([sys.executable, "-m", "reference_model", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reference_model", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     row = proc.stdout.strip().splitlines()[-1]
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -151,11 +155,24 @@ def test_command_line_prints_the_table(args):
 
 
 def test_command_line_reports_the_legacy_cache_failure_and_bad_options():
-    proc = subprocess.run([sys.executable, "-m", "reference_model", "--variant", "legacy", "--world-size", "2", "--cache"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reference_model", "--variant", "legacy", "--world-size", "2", "--cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     for rank in (0, 1):  # both ranks fail, and each says so
-        assert f"legacy run failed on rank {rank}: AttributeError: 'CachedBlock' object has no attribute 'attention'" in proc.stderr
-    bad = subprocess.run([sys.executable, "-m", "reference_model", "--world-size", "3", "--ring", "2"],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert (
+            f"legacy run failed on rank {rank}: AttributeError: 'CachedBlock' object has no attribute 'attention'"
+            in proc.stderr
+        )
+    bad = subprocess.run(
+        [sys.executable, "-m", "reference_model", "--world-size", "3", "--ring", "2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "must equal --world-size" in bad.stderr and "Traceback" not in bad.stderr
