@@ -76,6 +76,19 @@ class FileContext:
     def code_range(self, node: cst.CSTNode, function=None, owner=None) -> CodeRange:
         return self.locator.range(node, function, owner)
 
+    def write_finding(self, rule: "Rule", analysis: ClassAnalysis, write, message: str, fix=None) -> Finding:
+        """A finding at a write the analysis recorded: its chain, statement, method and class."""
+        return self.finding(
+            rule,
+            write.target,
+            message,
+            chain=write.owner.links,
+            statement=write.statement,
+            function=write.function,
+            owner=analysis.cls.name,
+            fix=fix,
+        )
+
     def finding(
         self,
         rule: "Rule",

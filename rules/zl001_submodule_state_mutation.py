@@ -96,16 +96,7 @@ class SubmoduleStateMutationInForward(Rule):
                     f"`{analysis.cls.name}.{write.method}` {verb} `{write.attr}` on submodule "
                     f"`{owner_text}`{where} at forward time"
                 )
-                yield ctx.finding(
-                    self,
-                    write.target,
-                    message,
-                    chain=write.owner.links,
-                    statement=write.statement,
-                    function=write.function,
-                    owner=analysis.cls.name,
-                    fix=ctx.planner.plan(analysis.cls, write),
-                )
+                yield ctx.write_finding(self, analysis, write, message, fix=ctx.planner.plan(analysis.cls, write))
             for indirect in analysis.indirect_writes_of(self.claims):
                 owner_text = written_object(ctx, indirect)
                 yield indirect_finding(

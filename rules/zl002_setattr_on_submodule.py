@@ -76,16 +76,7 @@ class SetattrOnSubmoduleInForward(Rule):
                     f"`{analysis.cls.name}.{write.method}` sets {name} on submodule `{owner_text}` "
                     f"with {_SPELLING[write.form]} at forward time"
                 )
-                yield ctx.finding(
-                    self,
-                    write.target,
-                    message,
-                    chain=write.owner.links,
-                    statement=write.statement,
-                    function=write.function,
-                    owner=analysis.cls.name,
-                    fix=ctx.planner.plan(analysis.cls, write),
-                )
+                yield ctx.write_finding(self, analysis, write, message, fix=ctx.planner.plan(analysis.cls, write))
             for indirect in analysis.indirect_writes_of(self.claims):
                 name = f"`{indirect.attr}`" if indirect.attr else "a computed attribute"
                 what = f"sets {name} on submodule `{written_object(ctx, indirect)}` with {_SPELLING[indirect.form]}"

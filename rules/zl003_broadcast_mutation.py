@@ -69,15 +69,8 @@ class BroadcastMutationInForward(Rule):
                     f"`{analysis.cls.name}.{write.method}` sets {name} on `{owner_text}` for each module "
                     f"from `{source}`{which} at forward time"
                 )
-                yield ctx.finding(
-                    self,
-                    write.target,
-                    message,
-                    chain=write.owner.links,
-                    statement=write.statement,
-                    function=write.function,
-                    owner=analysis.cls.name,
-                    fix=ctx.planner.plan_broadcast(analysis.cls, write),
+                yield ctx.write_finding(
+                    self, analysis, write, message, fix=ctx.planner.plan_broadcast(analysis.cls, write)
                 )
             for indirect in analysis.indirect_writes:
                 if not indirect.owner.broadcast:
