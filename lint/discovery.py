@@ -31,6 +31,17 @@ def _relative(path: Path, base: Path) -> Optional[str]:
         return None
 
 
+def _relative_absolute(path: str, base: str) -> Optional[str]:
+    """What ``_relative`` gives for two absolute, normalised paths, on strings: the exclude test
+    asks it for every file and folder of the tree."""
+    if path == base:
+        return "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not path.startswith(prefix):
+        return None
+    return path[len(prefix) :].replace(os.sep, "/")
+
+
 class FileFilter:
     """Decides exclusion by config patterns (relative to the project root) and .gitignore files.
 
@@ -40,6 +51,9 @@ class FileFilter:
 
     def __init__(self, config: Config):
         self.root = config.project_root
+        # The root as ``_relative`` compared it: a relative root never matched an absolute path.
+        root = Path(config.project_root)
+        self.root_text = os.fspath(root) if root.is_absolute() else None
         patterns = config.all_excludes()
         self.names = {p.rstrip("/") for p in patterns if not any(ch in p.rstrip("/") for ch in "*?[]!/\\")}
         complex_patterns = [p for p in patterns if p.rstrip("/") not in self.names]
@@ -50,7 +64,7 @@ class FileFilter:
             return True
         if self.exclude is None:
             return False
-        rel = _relative(Path(os.path.abspath(path)), self.root)
+        rel = _relative_absolute(os.path.abspath(path), self.root_text) if self.root_text else None
         candidates = [path.name]
         if rel is not None and rel != ".":
             candidates.append(rel)
