@@ -51,3 +51,19 @@ def run_cli(args: Sequence[str], cwd: Path):
     runner = CliRunner()
     with chdir(cwd):
         return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+def fuzz_harness():
+    """bench/fuzz.py as a module (bench/ is not a package): the fuzz harness and its generators."""
+    import importlib.util
+    import sys
+
+    if "zlint_fuzz" in sys.modules:
+        return sys.modules["zlint_fuzz"]
+    path = Path(__file__).resolve().parents[1] / "bench" / "fuzz.py"
+    spec = importlib.util.spec_from_file_location("zlint_fuzz", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["zlint_fuzz"] = module
+    spec.loader.exec_module(module)
+    return module

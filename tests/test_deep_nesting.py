@@ -14,55 +14,13 @@ import pytest
 from zlint.config import Config
 from zlint.parsing import MAX_NESTING, TOO_DEEP, nesting_depth
 from zlint.runner import check_paths
-from tests.helpers import chdir
+from tests.helpers import chdir, fuzz_harness
 from tests.test_robustness import BAD
 
 HEAD = BAD.rsplit("        return self.block(x)\n", 1)[0]
-INDENT = " " * 8
-
-
-def deep_statement(kind: str, n: int) -> str:
-    """``n`` levels of one construct, as statements inside ``forward``."""
-    if kind == "parentheses":
-        return f"{INDENT}y = {'(' * n}x{')' * n}\n"
-    if kind == "lists":
-        return f"{INDENT}y = {'[' * n}x{']' * n}\n"
-    if kind == "ifs":
-        return "".join(" " * (8 + i) + "if x:\n" for i in range(n)) + " " * (8 + n) + "pass\n"
-    if kind == "unary":
-        return f"{INDENT}y = {'-' * n}x\n"
-    if kind == "attributes":
-        return f"{INDENT}y = x{'.a' * n}\n"
-    if kind == "calls":
-        return f"{INDENT}y = x{'()' * n}\n"
-    if kind == "sums":
-        return f"{INDENT}y = {' + '.join(['x'] * n)}\n"
-    if kind == "elif":
-        return f"{INDENT}if x == 0:\n{INDENT}    pass\n" + "".join(
-            f"{INDENT}elif x == {i}:\n{INDENT}    pass\n" for i in range(1, n)
-        )
-    if kind == "lambdas":
-        return f"{INDENT}y = {'lambda: ' * n}x\n"
-    if kind == "ternaries":
-        return f"{INDENT}y = {'x if x else ' * n}x\n"
-    if kind == "strings":
-        return f"{INDENT}y = {' '.join(['%r' % 'a'] * n)}\n"
-    raise KeyError(kind)
-
-
-KINDS = [
-    "parentheses",
-    "lists",
-    "ifs",
-    "unary",
-    "attributes",
-    "calls",
-    "sums",
-    "elif",
-    "lambdas",
-    "ternaries",
-    "strings",
-]
+_FUZZ = fuzz_harness()  # the fuzz harness's generator of deep constructs, shared
+deep_statement = _FUZZ.deep_statement
+KINDS = list(_FUZZ.DEEP_KINDS)
 # Python itself refuses these at 1,000 levels (its limits are 200 brackets and 100 indents).
 PYTHON_REFUSES = {"parentheses", "lists", "ifs"}
 

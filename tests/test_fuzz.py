@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from tests.helpers import fuzz_harness
 
 REPO = Path(__file__).resolve().parents[1]
 REGRESSIONS = REPO / "tests" / "data" / "fuzz_regressions"
 
 
-def _harness():
-    import sys
-
-    if "zlint_fuzz" in sys.modules:
-        return sys.modules["zlint_fuzz"]
-    spec = importlib.util.spec_from_file_location("zlint_fuzz", REPO / "bench" / "fuzz.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["zlint_fuzz"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_hundred_fixed_cases_without_a_failure():
-    fuzz = _harness()
+    fuzz = fuzz_harness()
     lines = []
     done, failures = fuzz.run(
         seed=21, count=100, minutes=None, generated=False, keep_failures=False, report=lines.append, batch_size=25
@@ -35,7 +24,7 @@ def test_the_harness_reports_a_failure(monkeypatch, tmp_path):
     """A harness that cannot fail proves nothing: a rule that crashes on one mutated file is found."""
     import zlint.rules.zl001_submodule_state_mutation as zl001
 
-    fuzz = _harness()
+    fuzz = fuzz_harness()
     real = zl001.SubmoduleStateMutationInForward.check
 
     def crashing(self, ctx):
@@ -51,7 +40,7 @@ def test_the_harness_reports_a_failure(monkeypatch, tmp_path):
 
 
 def test_every_case_the_fuzzer_ever_failed_on(tmp_path):
-    fuzz = _harness()
+    fuzz = fuzz_harness()
     cases = [
         fuzz.Case(f"case_{i}.py", path.name, path.read_bytes())
         for i, path in enumerate(sorted(REGRESSIONS.glob("*.py.txt")))
