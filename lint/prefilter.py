@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .evidence import module_getter_name, submodule_method_may_write
+from .rule import analysed_by
 
 _PASS_THROUGH = {"enumerate", "zip", "reversed", "list", "tuple", "iter", "sorted", "getattr", "chain"}
 _ELEMENT_METHODS = {"values", "items", "get_submodule", "modules", "children", "named_modules", "named_children"}
@@ -44,9 +45,7 @@ class TextFilter:
     @classmethod
     def for_rules(cls, rule_classes: Sequence[type]) -> "TextFilter":
         alternatives: List[tuple] = []
-        for rule in rule_classes:
-            if getattr(rule, "stage", "analysis") != "analysis":
-                continue  # a rule reported while files are read: no analysis to filter for
+        for rule in analysed_by(rule_classes):
             needs = getattr(rule, "needs", None)
             if needs is None:
                 return cls(None)
@@ -114,9 +113,7 @@ class ClassFacts:
     def for_rules(cls, rule_classes: Sequence[type]) -> "ClassFacts":
         writes = self_writes = False
         read_depth: Optional[int] = None
-        for rule in rule_classes:
-            if getattr(rule, "stage", "analysis") != "analysis":
-                continue  # a rule reported while files are read: no analysis to filter for
+        for rule in analysed_by(rule_classes):
             needs = getattr(rule, "needs", None)
             if needs is None:
                 return cls(every_class=True)

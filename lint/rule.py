@@ -64,6 +64,12 @@ class Needs:
     read_depth: Optional[int] = None
 
 
+def analysed_by(rule_classes) -> list:
+    """The rules among ``rule_classes`` that look at analysed classes: every stage but "read"
+    (ZL000, reported as files are read), which has no analysis to filter for."""
+    return [rule for rule in rule_classes if getattr(rule, "stage", "analysis") == "analysis"]
+
+
 class Rule:
     """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
 

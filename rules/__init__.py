@@ -12,7 +12,7 @@ import pkgutil
 import re
 from typing import Dict, List, Type
 
-from zlint.rule import Rule
+from zlint.rule import Rule, analysed_by
 
 RULE_MODULE = re.compile(r"^zl\d{3}_[a-z0-9_]+$")
 
@@ -61,4 +61,4 @@ def lookup(code_or_name: str):
 
 def analysis_rules() -> List[Type[Rule]]:
     """The rules that look at analysed classes (all but those the runner reports as it reads)."""
-    return [rule for rule in ALL_RULES if rule.stage == "analysis"]
+    return analysed_by(ALL_RULES)
